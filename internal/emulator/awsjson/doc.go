@@ -1,0 +1,11 @@
+// Package awsjson is the AWS JSON protocol plumbing shared by every service
+// the emulator speaks (DynamoDB, DynamoDB Streams, Step Functions,
+// EventBridge): X-Amz-Target dispatch, request decoding, response encoding
+// and the {"__type": ..., "message": ...} error envelope.
+//
+// Service packages (ddbapi, sfnapi, ...) register operations as plain
+// functions that return a value or an *Error; only this package writes HTTP
+// responses. The same Mux serves HTTP and in-process calls (Invoke), so API
+// Gateway integrations and Step Functions tasks call the emulator's services
+// exactly as a network client would.
+package awsjson

@@ -1,0 +1,193 @@
+package kv
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Tx is a read or read-write transaction.
+type Tx = bolt.Tx
+
+// Bucket is a bucket of a transaction.
+type Bucket = bolt.Bucket
+
+// Options configure Open.
+type Options struct {
+	// InMemory keeps data in a temporary file that is removed on Close and
+	// never fsynced: fast, and forgotten on exit.
+	InMemory bool
+	// MaxBatch bounds how many writes share one commit. Zero means 512.
+	MaxBatch int
+}
+
+// DB is a bbolt database with group commit.
+type DB struct {
+	bolt     *bolt.DB
+	tmpDir   string
+	reqs     chan *writeReq
+	maxBatch int
+	wg       sync.WaitGroup
+	closeMu  sync.RWMutex
+	closed   bool
+}
+
+type writeReq struct {
+	fn   func(*Tx) error
+	done chan error
+}
+
+// ErrClosed is returned for writes after Close.
+var ErrClosed = errors.New("kv: database closed")
+
+// Open opens (creating if needed) the database file at path.
+func Open(path string, opts Options) (*DB, error) {
+	db := &DB{reqs: make(chan *writeReq, 4096), maxBatch: opts.MaxBatch}
+	if db.maxBatch <= 0 {
+		db.maxBatch = 512
+	}
+	if opts.InMemory {
+		dir, err := os.MkdirTemp("", "sfapi-mem-")
+		if err != nil {
+			return nil, fmt.Errorf("create temp dir: %w", err)
+		}
+		db.tmpDir = dir
+		path = filepath.Join(dir, filepath.Base(path))
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opts.InMemory, NoFreelistSync: true})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: the file is locked by another process (is another sfapi dev running on this data dir?)", path)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.bolt = b
+	db.wg.Add(1)
+	go db.commitLoop()
+	return db, nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.bolt.Path() }
+
+// View runs fn in a read-only transaction. Readers never wait for writers.
+func (db *DB) View(fn func(*Tx) error) error { return db.bolt.View(fn) }
+
+// Update runs fn in a read-write transaction shared with other concurrent
+// Update calls (group commit) and returns once the transaction is durable.
+//
+// Contract: fn returns a non-nil error only before its first write (check,
+// then write — the shape of every conditional write). Its error is handed
+// back to the caller and the batch commits without it. fn may be called more
+// than once if a commit fails and the batch is retried one by one, so it
+// must not have effects outside the transaction.
+func (db *DB) Update(fn func(*Tx) error) error {
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return ErrClosed
+	}
+	r := &writeReq{fn: fn, done: make(chan error, 1)}
+	db.reqs <- r
+	db.closeMu.RUnlock()
+	return <-r.done
+}
+
+// commitLoop drains waiting writes into one transaction each round: while a
+// commit's fsync runs, new writes queue up and go into the next one.
+func (db *DB) commitLoop() {
+	defer db.wg.Done()
+	batch := make([]*writeReq, 0, db.maxBatch)
+	for r := range db.reqs {
+		batch = append(batch[:0], r)
+	fill:
+		for len(batch) < db.maxBatch {
+			select {
+			case r, ok := <-db.reqs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		db.commit(batch)
+	}
+}
+
+func (db *DB) commit(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for i, r := range batch {
+			errs[i] = safeRun(r.fn, tx)
+			if _, ok := errs[i].(*panicError); ok {
+				// A write that panicked may have left partial changes:
+				// roll the whole batch back and retry one by one.
+				return errs[i]
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for i, r := range batch {
+			r.done <- errs[i]
+		}
+		return
+	}
+	// The shared commit failed: retry each write alone so one bad write
+	// cannot fail the others.
+	if len(batch) == 1 {
+		batch[0].done <- err
+		return
+	}
+	for _, r := range batch {
+		var fnErr error
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			fnErr = safeRun(r.fn, tx)
+			return fnErr
+		})
+		if fnErr != nil {
+			err = fnErr
+		}
+		r.done <- err
+	}
+}
+
+type panicError struct{ v any }
+
+func (e *panicError) Error() string { return fmt.Sprintf("kv: write panicked: %v", e.v) }
+
+func safeRun(fn func(*Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &panicError{p}
+		}
+	}()
+	return fn(tx)
+}
+
+// Close waits for queued writes to commit and closes the file.
+func (db *DB) Close() error {
+	db.closeMu.Lock()
+	if db.closed {
+		db.closeMu.Unlock()
+		return nil
+	}
+	db.closed = true
+	close(db.reqs)
+	db.closeMu.Unlock()
+	db.wg.Wait()
+	err := db.bolt.Close()
+	if db.tmpDir != "" {
+		_ = os.RemoveAll(db.tmpDir)
+	}
+	return err
+}
