@@ -1,0 +1,14 @@
+// Package asl is the embedded Step Functions engine: it parses and
+// validates Amazon States Language definitions, runs executions (one file
+// per state type), records AWS-shaped execution history and keeps state
+// machines, executions, history and checkpoints durable in a kv.DB so that
+// RUNNING executions resume after a restart.
+//
+// Tasks are delegated to a TaskInvoker supplied by the emulator (the
+// consumer-side port); the engine knows nothing of DynamoDB or EventBridge.
+// Data-flow (paths, payload templates, intrinsics) lives in asl/jsonpath.
+//
+// asl is a core package: it must not import net/http, the AWS SDK, cobra,
+// viper or the wire package sfnapi. Errors are Go values named after the
+// Step Functions error codes; only sfnapi maps them to the wire.
+package asl

@@ -1,0 +1,16 @@
+// Package ddb is the emulator's DynamoDB storage engine: tables and their
+// key schemas, items, global and local secondary indexes, conditional
+// writes, queries and scans, batches, transactions, TTL settings and the
+// per-table stream log.
+//
+// All state lives in bbolt buckets of a kv.DB owned by the caller, and
+// every write goes through kv.DB.Update, so an acknowledged write is on
+// disk, and a conditional check and its write happen in one serialised
+// transaction. Stream records are appended in the same transaction as the
+// item change they describe.
+//
+// ddb is pure: it imports ddb/attr, ddb/expr, streams and kv, and must not
+// import net/http, the AWS SDK, or the wire layer (ddbapi). Errors are Go
+// values named after DynamoDB's error codes (see Error); only ddbapi turns
+// them into HTTP statuses and "__type" envelopes.
+package ddb

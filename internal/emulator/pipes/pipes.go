@@ -1,0 +1,343 @@
+package pipes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Record is one stream record as a JSON document (the shape DynamoDB
+// Streams' GetRecords returns), with its sequence number.
+type Record struct {
+	SequenceNumber string
+	Body           json.RawMessage
+}
+
+// Source is a stream shard the pipe reads.
+type Source interface {
+	// Read returns up to limit records after the given sequence number
+	// ("" = the oldest retained record), in order.
+	Read(ctx context.Context, after string, limit int) ([]Record, error)
+	// Wait blocks until a record after the given sequence number exists or
+	// ctx is done.
+	Wait(ctx context.Context, after string) error
+	// Latest returns the sequence number of the newest record ("" if none);
+	// a LATEST pipe starts after it.
+	Latest(ctx context.Context) (string, error)
+}
+
+// Batch is what a target receives: the input document (a JSON array of
+// the batch's records, each shaped by the input template if any), the
+// derived invocation name ("" when the pipe has none) and the records.
+type Batch struct {
+	Input   json.RawMessage
+	Name    string
+	Records []Record
+}
+
+// Target is where batches go (a state machine, an event bus, a push channel).
+type Target interface {
+	Invoke(ctx context.Context, b Batch) error
+}
+
+// Filter accepts or rejects one record document (an EventBridge pattern).
+type Filter interface {
+	MatchJSON(doc []byte) bool
+}
+
+// Config is one pipe's settings, named after AWS::Pipes::Pipe's
+// DynamoDBStreamParameters.
+type Config struct {
+	Name string
+	// SourceARN is added to each record as eventSourceARN, as Pipes does.
+	SourceARN        string
+	StartingPosition string // TRIM_HORIZON or LATEST
+	BatchSize        int
+	BatchingWindow   time.Duration
+	Filters          []Filter
+	// MaxRetryAttempts is -1 for "retry until the record expires" (AWS's
+	// default; the zero value means no retries).
+	MaxRetryAttempts int
+	// MaxRecordAge is 0 for "no limit" (AWS's -1).
+	MaxRecordAge time.Duration
+	Bisect       bool
+	// InputTemplate shapes each record: "<$.json.path>" placeholders are
+	// replaced by the value at that path. Empty means the record itself.
+	InputTemplate string
+	// NameTemplate derives the invocation name from the first record of the
+	// batch, with the same placeholders (e.g. "<$.dynamodb.Keys.pk.S>").
+	NameTemplate string
+}
+
+// Defaults from AWS for DynamoDB stream sources.
+const (
+	DefaultBatchSize = 10
+	maxBackoff       = 30 * time.Second
+)
+
+// Pipe moves records from a Source to a Target.
+type Pipe struct {
+	cfg   Config
+	src   Source
+	tgt   Target
+	store *Store
+	log   *slog.Logger
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New returns a pipe; store keeps its checkpoint and on-failure queue.
+func New(cfg Config, src Source, tgt Target, store *Store, log *slog.Logger) (*Pipe, error) {
+	if cfg.Name == "" {
+		return nil, errors.New("pipe: name is required")
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.StartingPosition == "" {
+		cfg.StartingPosition = "TRIM_HORIZON"
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipe{cfg: cfg, src: src, tgt: tgt, store: store, log: log.With("pipe", cfg.Name), now: time.Now, sleep: sleepCtx}, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Run polls until ctx is done. It returns nil on cancellation and an error
+// only when the checkpoint store fails.
+func (p *Pipe) Run(ctx context.Context) error {
+	pos, ok, err := p.store.Checkpoint(p.cfg.Name)
+	if err != nil {
+		return err
+	}
+	if !ok && p.cfg.StartingPosition == "LATEST" {
+		if pos, err = p.src.Latest(ctx); err != nil {
+			return fmt.Errorf("pipe %s: read latest position: %w", p.cfg.Name, err)
+		}
+		if err := p.store.SaveCheckpoint(p.cfg.Name, pos); err != nil {
+			return err
+		}
+	}
+	for ctx.Err() == nil {
+		recs, err := p.next(ctx, pos)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			p.log.Error("read stream", "err", err)
+			if p.sleep(ctx, time.Second) != nil {
+				return nil
+			}
+			continue
+		}
+		if len(recs) == 0 {
+			continue
+		}
+		if err := p.process(ctx, recs); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		pos = recs[len(recs)-1].SequenceNumber
+		if err := p.store.SaveCheckpoint(p.cfg.Name, pos); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// next waits for records after pos and gathers a batch, waiting up to the
+// batching window for it to fill.
+func (p *Pipe) next(ctx context.Context, pos string) ([]Record, error) {
+	if err := p.src.Wait(ctx, pos); err != nil {
+		return nil, err
+	}
+	recs, err := p.src.Read(ctx, pos, p.cfg.BatchSize)
+	if err != nil || len(recs) >= p.cfg.BatchSize || p.cfg.BatchingWindow <= 0 {
+		return recs, err
+	}
+	deadline := p.now().Add(p.cfg.BatchingWindow)
+	for len(recs) < p.cfg.BatchSize {
+		wctx, cancel := context.WithDeadline(ctx, deadline)
+		err := p.src.Wait(wctx, recs[len(recs)-1].SequenceNumber)
+		cancel()
+		if err != nil {
+			break // window closed (or ctx done): ship what we have
+		}
+		more, err := p.src.Read(ctx, recs[len(recs)-1].SequenceNumber, p.cfg.BatchSize-len(recs))
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, more...)
+	}
+	return recs, ctx.Err()
+}
+
+// process filters and delivers one read batch; it returns once every
+// record was accepted by the target or parked in the on-failure queue.
+func (p *Pipe) process(ctx context.Context, recs []Record) error {
+	kept := make([]Record, 0, len(recs))
+	for _, r := range recs {
+		body, err := withSourceARN(r.Body, p.cfg.SourceARN)
+		if err != nil {
+			// A record that is not a JSON object cannot be filtered or
+			// delivered; park it rather than drop it.
+			if err := p.store.Park(p.cfg.Name, []Record{r}, "InvalidRecord", err.Error(), 0); err != nil {
+				return err
+			}
+			continue
+		}
+		r.Body = body
+		if p.accepts(body) {
+			kept = append(kept, r)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return p.deliver(ctx, kept)
+}
+
+func (p *Pipe) accepts(doc []byte) bool {
+	if len(p.cfg.Filters) == 0 {
+		return true
+	}
+	for _, f := range p.cfg.Filters {
+		if f.MatchJSON(doc) {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver invokes the target with retries; on exhaustion it bisects (when
+// enabled) or parks the batch.
+func (p *Pipe) deliver(ctx context.Context, recs []Record) error {
+	batch, err := p.batch(recs)
+	if err != nil {
+		return p.store.Park(p.cfg.Name, recs, "InputTransformationFailed", err.Error(), 0)
+	}
+	attempts := 0
+	backoff := 100 * time.Millisecond
+	for {
+		err := p.tgt.Invoke(ctx, batch)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		attempts++
+		p.log.Warn("target failed", "records", len(recs), "attempt", attempts, "err", err)
+		if p.cfg.Bisect && len(recs) > 1 {
+			half := len(recs) / 2
+			if err := p.deliver(ctx, recs[:half]); err != nil {
+				return err
+			}
+			return p.deliver(ctx, recs[half:])
+		}
+		if p.exhausted(attempts, recs) {
+			return p.store.Park(p.cfg.Name, recs, "TargetInvocationFailed", err.Error(), attempts)
+		}
+		if err := p.sleep(ctx, backoff); err != nil {
+			return err
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+}
+
+func (p *Pipe) exhausted(attempts int, recs []Record) bool {
+	if p.cfg.MaxRetryAttempts >= 0 && attempts > p.cfg.MaxRetryAttempts {
+		return true
+	}
+	if p.cfg.MaxRecordAge > 0 {
+		if created, ok := recordTime(recs[0].Body); ok && p.now().Sub(created) > p.cfg.MaxRecordAge {
+			return true
+		}
+	}
+	return false
+}
+
+// recordTime reads dynamodb.ApproximateCreationDateTime (epoch seconds).
+func recordTime(doc []byte) (time.Time, bool) {
+	var r struct {
+		DynamoDB struct {
+			ApproximateCreationDateTime float64 `json:"ApproximateCreationDateTime"`
+		} `json:"dynamodb"`
+	}
+	if json.Unmarshal(doc, &r) != nil || r.DynamoDB.ApproximateCreationDateTime == 0 {
+		return time.Time{}, false
+	}
+	sec := r.DynamoDB.ApproximateCreationDateTime
+	return time.Unix(int64(sec), int64((sec-float64(int64(sec)))*1e9)), true
+}
+
+func (p *Pipe) batch(recs []Record) (Batch, error) {
+	items := make([]json.RawMessage, len(recs))
+	for i, r := range recs {
+		if p.cfg.InputTemplate == "" {
+			items[i] = r.Body
+			continue
+		}
+		out, err := Render(p.cfg.InputTemplate, r.Body, true)
+		if err != nil {
+			return Batch{}, err
+		}
+		items[i] = json.RawMessage(out)
+	}
+	input, err := json.Marshal(items)
+	if err != nil {
+		return Batch{}, err
+	}
+	b := Batch{Input: input, Records: recs}
+	if p.cfg.NameTemplate != "" {
+		name, err := Render(p.cfg.NameTemplate, recs[0].Body, false)
+		if err != nil {
+			return Batch{}, err
+		}
+		b.Name = SanitizeName(name)
+	}
+	return b, nil
+}
+
+func withSourceARN(doc json.RawMessage, arn string) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return nil, fmt.Errorf("record is not a JSON object: %w", err)
+	}
+	if arn == "" {
+		return doc, nil
+	}
+	a, _ := json.Marshal(arn)
+	m["eventSourceARN"] = a
+	return json.Marshal(m)
+}
+
+var invalidName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// SanitizeName turns a derived name into a valid execution name: at most 80
+// characters of letters, digits, '-' and '_'.
+func SanitizeName(s string) string {
+	s = invalidName.ReplaceAllString(strings.TrimSpace(s), "-")
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s
+}

@@ -1,0 +1,168 @@
+package push
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+)
+
+// DefaultSubscriberBuffer is how many undelivered messages a subscriber may
+// have queued before the Hub disconnects it.
+const DefaultSubscriberBuffer = 256
+
+// Reasons a Subscription ends, reported by Subscription.Err.
+var (
+	// ErrSlowSubscriber: the subscriber's buffer was full when a message
+	// arrived; it was disconnected so that Publish never blocks.
+	ErrSlowSubscriber = errors.New("push: subscriber too slow, disconnected")
+	// ErrHubClosed: the Hub was closed.
+	ErrHubClosed = errors.New("push: hub closed")
+	// ErrUnsubscribed: the subscriber called Close itself.
+	ErrUnsubscribed = errors.New("push: unsubscribed")
+)
+
+// HubOptions configures a Hub.
+type HubOptions struct {
+	// Buffer is each subscription's queue length; <= 0 means
+	// DefaultSubscriberBuffer.
+	Buffer int
+	Logger *slog.Logger
+}
+
+// Hub fans messages out to the subscribers of named channels.
+//
+// Publish never blocks: each subscriber has a buffered queue of
+// HubOptions.Buffer messages, and a subscriber whose queue is full when a
+// message arrives is disconnected (its Messages channel is closed and Err
+// returns ErrSlowSubscriber) instead of holding up everyone else. Publish
+// is synchronous — when it returns, the message is queued for every live
+// subscriber — so tests need no Flush for the Hub itself.
+type Hub struct {
+	mu     sync.Mutex
+	subs   map[string]map[*Subscription]struct{}
+	closed bool
+	buffer int
+	log    *slog.Logger
+}
+
+// NewHub returns an empty Hub.
+func NewHub(opts HubOptions) *Hub {
+	if opts.Buffer <= 0 {
+		opts.Buffer = DefaultSubscriberBuffer
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Hub{subs: map[string]map[*Subscription]struct{}{}, buffer: opts.Buffer, log: opts.Logger}
+}
+
+// Subscription receives the messages published on one channel.
+type Subscription struct {
+	hub     *Hub
+	channel string
+	ch      chan []byte
+	done    chan struct{}
+	err     error // guarded by hub.mu; set once when ended
+}
+
+// Subscribe registers a new subscriber of channel. Subscribing to a closed
+// Hub returns a subscription that is already ended with ErrHubClosed.
+func (h *Hub) Subscribe(channel string) *Subscription {
+	s := &Subscription{hub: h, channel: channel, ch: make(chan []byte, h.buffer), done: make(chan struct{})}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		s.endLocked(ErrHubClosed)
+		return s
+	}
+	m := h.subs[channel]
+	if m == nil {
+		m = map[*Subscription]struct{}{}
+		h.subs[channel] = m
+	}
+	m[s] = struct{}{}
+	return s
+}
+
+// Channel is the channel name this subscription listens to.
+func (s *Subscription) Channel() string { return s.channel }
+
+// Messages delivers the published messages in order. It is closed when the
+// subscription ends; queued messages can still be drained after that.
+func (s *Subscription) Messages() <-chan []byte { return s.ch }
+
+// Done is closed when the subscription ends.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
+
+// Err says why the subscription ended, or nil while it is live.
+func (s *Subscription) Err() error {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	return s.err
+}
+
+// Close unsubscribes. It is safe to call more than once.
+func (s *Subscription) Close() {
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.removeLocked(s, ErrUnsubscribed)
+}
+
+func (s *Subscription) endLocked(err error) {
+	if s.err != nil {
+		return
+	}
+	s.err = err
+	close(s.ch)
+	close(s.done)
+}
+
+func (h *Hub) removeLocked(s *Subscription, reason error) {
+	if m := h.subs[s.channel]; m != nil {
+		delete(m, s)
+		if len(m) == 0 {
+			delete(h.subs, s.channel)
+		}
+	}
+	s.endLocked(reason)
+}
+
+// Publish queues msg for every subscriber of channel and returns how many
+// received it. Subscribers share msg: they must not modify it.
+func (h *Hub) Publish(channel string, msg []byte) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for s := range h.subs[channel] {
+		select {
+		case s.ch <- msg:
+			n++
+		default:
+			h.log.Warn("disconnect slow subscriber", "channel", channel, "buffer", h.buffer)
+			h.removeLocked(s, ErrSlowSubscriber)
+		}
+	}
+	return n
+}
+
+// Subscribers returns the number of live subscribers of channel.
+func (h *Hub) Subscribers(channel string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs[channel])
+}
+
+// Close ends every subscription with ErrHubClosed; later Publish calls
+// reach nobody and later Subscribe calls return ended subscriptions.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for _, m := range h.subs {
+		for s := range m {
+			s.endLocked(ErrHubClosed)
+		}
+	}
+	h.subs = map[string]map[*Subscription]struct{}{}
+}

@@ -1,0 +1,91 @@
+package streams
+
+import (
+	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
+)
+
+// ViewType says which item images a stream record carries.
+type ViewType string
+
+// The four StreamViewType values.
+const (
+	KeysOnly        ViewType = "KEYS_ONLY"
+	NewImage        ViewType = "NEW_IMAGE"
+	OldImage        ViewType = "OLD_IMAGE"
+	NewAndOldImages ViewType = "NEW_AND_OLD_IMAGES"
+)
+
+// Valid reports whether v is one of the four view types.
+func (v ViewType) Valid() bool {
+	switch v {
+	case KeysOnly, NewImage, OldImage, NewAndOldImages:
+		return true
+	}
+	return false
+}
+
+// Event names of a stream record.
+const (
+	EventInsert = "INSERT"
+	EventModify = "MODIFY"
+	EventRemove = "REMOVE"
+)
+
+// Record is one stream record exactly as DynamoDB Streams GetRecords
+// returns it, which is also the event Lambda and EventBridge Pipes deliver
+// (Pipes add EventSourceARN).
+type Record struct {
+	EventID        string       `json:"eventID"`
+	EventName      string       `json:"eventName"`
+	EventVersion   string       `json:"eventVersion"`
+	EventSource    string       `json:"eventSource"`
+	AWSRegion      string       `json:"awsRegion"`
+	DynamoDB       StreamRecord `json:"dynamodb"`
+	EventSourceARN string       `json:"eventSourceARN,omitempty"`
+}
+
+// StreamRecord is the "dynamodb" member of a Record.
+type StreamRecord struct {
+	// ApproximateCreationDateTime is in epoch seconds, as the JSON protocol
+	// encodes timestamps (and as Lambda events show it).
+	ApproximateCreationDateTime int64     `json:"ApproximateCreationDateTime"`
+	Keys                        attr.Item `json:"Keys"`
+	NewImage                    attr.Item `json:"NewImage,omitempty"`
+	OldImage                    attr.Item `json:"OldImage,omitempty"`
+	SequenceNumber              string    `json:"SequenceNumber"`
+	SizeBytes                   int64     `json:"SizeBytes"`
+	StreamViewType              ViewType  `json:"StreamViewType"`
+}
+
+// Change is one item change before it becomes a record.
+type Change struct {
+	Keys     attr.Item
+	Old, New attr.Item // nil when the item did not exist before / after
+}
+
+// EventName classifies the change: INSERT, MODIFY or REMOVE. A put that
+// leaves an existing item identical is still a MODIFY: DynamoDB writes a
+// stream record for every successful write that targets an existing item,
+// changed or not (AWS docs, "Change data capture for DynamoDB Streams").
+func (c Change) EventName() string {
+	switch {
+	case c.Old == nil:
+		return EventInsert
+	case c.New == nil:
+		return EventRemove
+	}
+	return EventModify
+}
+
+// Images returns the old and new images a record of view type v carries.
+func (v ViewType) Images(c Change) (old, new attr.Item) {
+	switch v {
+	case NewImage:
+		return nil, c.New
+	case OldImage:
+		return c.Old, nil
+	case NewAndOldImages:
+		return c.Old, c.New
+	}
+	return nil, nil
+}
