@@ -38,7 +38,7 @@ const (
 	StartingPositionTrimHorizon = "TRIM_HORIZON"
 	StartingPositionLatest      = "LATEST"
 
-	InvocationFireAndForget  = "FIRE_AND_FORGET"
+	InvocationFireAndForget   = "FIRE_AND_FORGET"
 	InvocationRequestResponse = "REQUEST_RESPONSE"
 
 	RuleEnabled  = "ENABLED"

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -131,8 +132,14 @@ type writePlan struct {
 	newIdx   map[string][]byte
 	newProj  map[string][]byte
 	emit     bool // whether the write counts as a change (false for deleting a missing item)
-	size     int
+	// checkOnly marks a transaction's ConditionCheck: read and checked, never written.
+	checkOnly bool
+	size      int
 }
+
+// errCheckOnly is returned by the compute step of a transaction's
+// ConditionCheck: the condition held and nothing is to be written.
+var errCheckOnly = errors.New("condition check only")
 
 // compute is the item-specific part of a write: given the existing item
 // (nil if none), it returns the new item (nil to delete) or an error.
@@ -151,6 +158,10 @@ func plan(tx *kv.Tx, t *table, keys attr.Item, fn compute) (*writePlan, error) {
 	}
 	p.old = old
 	nw, err := fn(old)
+	if err == errCheckOnly {
+		p.checkOnly = true
+		return p, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +213,10 @@ func plan(tx *kv.Tx, t *table, keys attr.Item, fn compute) (*writePlan, error) {
 // It returns the capacity consumed and whether a stream record was added.
 func (e *Engine) apply(tx *kv.Tx, p *writePlan, now time.Time) (Capacity, bool, error) {
 	c := Capacity{TableName: p.t.meta.Spec.TableName}
+	if p.checkOnly {
+		c.Read = 1
+		return c, false, nil
+	}
 	if !p.emit {
 		c.Write = 1
 		return c, false, nil
@@ -289,8 +304,8 @@ func (e *Engine) appendRecord(sb *kv.Bucket, p *writePlan, now time.Time) error 
 	// Lazy retention: drop a bounded number of expired records per write.
 	cur := sb.Cursor()
 	cutoff := uint64(now.Add(-streams.Retention).UnixNano())
-	for i, (k, v) := 0, []byte(nil); i < 8; i++ {
-		k, v = cur.First()
+	for range 8 {
+		k, v := cur.First()
 		if k == nil || len(v) < 8 || binary.BigEndian.Uint64(v) >= cutoff {
 			break
 		}
@@ -495,13 +510,20 @@ func updateFunc(t *table, keys attr.Item, upd *expr.Update, cond *expr.Condition
 		if upd == nil {
 			return base, nil
 		}
+		// DynamoDB refuses any action on a key attribute, even one that
+		// would leave its value unchanged.
+		written := upd.PathsWith(ph)
+		for _, n := range t.key.names() {
+			if containsTop(written, n) {
+				return nil, validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", n)
+			}
+		}
 		out, changed, err := upd.Apply(base, ph)
 		if err != nil {
 			return nil, exprErr(err)
 		}
 		for _, n := range t.key.names() {
-			v, ok := out[n]
-			if !ok || !attr.Equal(v, keys[n]) || containsTop(changed, n) {
+			if v, ok := out[n]; !ok || !attr.Equal(v, keys[n]) {
 				return nil, validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", n)
 			}
 		}

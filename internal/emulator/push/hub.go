@@ -45,8 +45,11 @@ type Hub struct {
 	log    *slog.Logger
 }
 
-// NewHub returns an empty Hub.
-func NewHub(opts HubOptions) *Hub {
+// NewHub returns an empty Hub with default options.
+func NewHub() *Hub { return NewHubWithOptions(HubOptions{}) }
+
+// NewHubWithOptions returns an empty Hub configured by opts.
+func NewHubWithOptions(opts HubOptions) *Hub {
 	if opts.Buffer <= 0 {
 		opts.Buffer = DefaultSubscriberBuffer
 	}

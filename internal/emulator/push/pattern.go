@@ -562,7 +562,10 @@ func (exactNull) match(v any) bool { return v == nil }
 
 type ignoreCase string
 
-func (m ignoreCase) match(v any) bool { s, ok := v.(string); return ok && strings.EqualFold(s, string(m)) }
+func (m ignoreCase) match(v any) bool {
+	s, ok := v.(string)
+	return ok && strings.EqualFold(s, string(m))
+}
 
 type prefix struct {
 	s    string

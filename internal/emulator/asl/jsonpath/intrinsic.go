@@ -286,7 +286,7 @@ func init() {
 	intrinsics = map[string]intrinsicFunc{
 		"States.Format":         {1, -1, fnFormat},
 		"States.StringToJson":   {1, 1, fnStringToJSON},
-		"States.JsonToString":   {1, 1, func(a []any) (any, error) { return Marshal(a[0]) }},
+		"States.JsonToString":   {1, 1, func(a []any) (any, error) { b, err := Marshal(a[0]); return string(b), err }},
 		"States.Array":          {0, -1, func(a []any) (any, error) { return append([]any{}, a...), nil }},
 		"States.ArrayPartition": {2, 2, fnArrayPartition},
 		"States.ArrayContains":  {2, 2, fnArrayContains},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/ohler55/ojg/oj"
@@ -30,51 +31,65 @@ func errorf(name, format string, args ...any) *Error {
 }
 
 // ParseJSON decodes JSON text into plain Go values (integers as int64,
-// other numbers as float64).
+// other numbers as float64). Numbers too large for a float64 are errors.
 func ParseJSON(data []byte) (v any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("parse JSON: %v", r)
+			v, err = nil, fmt.Errorf("parse JSON: %v", r)
 		}
 	}()
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fmt.Errorf("parse JSON: empty input")
+	// The ojg parser is fast but lenient; the standard library's validator
+	// keeps malformed input out.
+	if !json.Valid(data) {
+		var probe any
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return nil, fmt.Errorf("parse JSON: %w", err)
+		}
+		return nil, fmt.Errorf("parse JSON: invalid JSON")
 	}
 	v, err = oj.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("parse JSON: %w", err)
 	}
-	return normalize(v), nil
+	return normalize(v)
 }
 
 // normalize converts the rare non-plain values the parser may produce (big
-// numbers) into float64 so every consumer sees the documented types.
-func normalize(v any) any {
+// numbers) so every consumer sees the documented types.
+func normalize(v any) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = normalize(e)
+			n, err := normalize(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = n
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = normalize(e)
-		}
-	case nil, bool, string, int64, float64:
-	case json.Number:
-		f, _ := strconv.ParseFloat(string(x), 64)
-		return f
-	case int:
-		return int64(x)
-	default:
-		if s, ok := x.(fmt.Stringer); ok {
-			f, err := strconv.ParseFloat(s.String(), 64)
-			if err == nil {
-				return f
+			n, err := normalize(e)
+			if err != nil {
+				return nil, err
 			}
-			return s.String()
+			x[i] = n
 		}
+	case nil, bool, string, int64:
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return nil, fmt.Errorf("parse JSON: number out of range")
+		}
+	case int:
+		return int64(x), nil
+	default:
+		s := fmt.Sprint(x)
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("parse JSON: number %s out of range", s)
+		}
+		return f, nil
 	}
-	return v
+	return v, nil
 }
 
 // Marshal encodes a value as compact JSON without HTML escaping (AWS does

@@ -1,0 +1,564 @@
+package mapping
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/ohler55/ojg/jp"
+)
+
+// The API Gateway surface: $input, $util, $context, $stageVariables.
+
+// inputObj is $input for one render.
+type inputObj struct {
+	body    string
+	params  Params
+	all     *vmap // $input.params(), built on first use
+	parsed  any   // the body as JSON, parsed on first use
+	parseOK bool
+	parseEr error
+	dirty   bool // a container of parsed was changed by the template
+}
+
+// utilObj is $util; it has no state.
+type utilObj struct{}
+
+func newRenderer(t *Template, in Input) *renderer {
+	body := string(in.Body)
+	if body == "" {
+		// API Gateway hands templates "{}" for an empty payload, both as
+		// $input.body and to $input.path/$input.json.
+		body = "{}"
+	}
+	r := &renderer{
+		t:       t,
+		lim:     t.opts.Limits,
+		literal: t.opts.LiteralNulls,
+		vars:    make(map[string]any, 8),
+		in:      &inputObj{body: body, params: in.Params},
+	}
+	r.out = make([]byte, 0, len(t.src)+64)
+	r.ctx = contextMap(in.Context)
+	r.reqOvr = newMap(3)
+	r.reqOvr.put("header", newMap(0))
+	r.reqOvr.put("querystring", newMap(0))
+	r.reqOvr.put("path", newMap(0))
+	r.respOvr = newMap(2)
+	r.respOvr.put("header", newMap(0))
+	r.ctx.put("requestOverride", r.reqOvr)
+	r.ctx.put("responseOverride", r.respOvr)
+	r.vars["context"] = r.ctx
+	r.vars["input"] = r.in
+	r.vars["util"] = utilObj{}
+	r.vars["stageVariables"] = stringMap(in.StageVariables, false)
+	return r
+}
+
+// contextMap converts Input.Context to template values (keys sorted, so
+// keySet() is deterministic).
+func contextMap(ctx map[string]any) *vmap {
+	m := newMap(len(ctx) + 2)
+	keys := make([]string, 0, len(ctx))
+	for k := range ctx {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		m.put(k, fromGo(ctx[k], 0))
+	}
+	return m
+}
+
+func stringMap(src map[string]string, fold bool) *vmap {
+	m := newMap(len(src))
+	m.fold = fold
+	keys := make([]string, 0, len(src))
+	for k := range src {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		m.put(k, src[k])
+	}
+	return m
+}
+
+// fromGo converts caller-supplied context values to template values.
+func fromGo(v any, depth int) any {
+	if depth > maxJSONDepth {
+		return nil
+	}
+	switch v := v.(type) {
+	case nil, string, bool, int64, float64:
+		return v
+	case int:
+		return int64(v)
+	case int32:
+		return int64(v)
+	case int16:
+		return int64(v)
+	case int8:
+		return int64(v)
+	case uint:
+		if uint64(v) > math.MaxInt64 {
+			return float64(v)
+		}
+		return int64(v)
+	case uint8:
+		return int64(v)
+	case uint16:
+		return int64(v)
+	case uint32:
+		return int64(v)
+	case uint64:
+		if v > math.MaxInt64 {
+			return float64(v)
+		}
+		return int64(v)
+	case float32:
+		return float64(v)
+	case map[string]any:
+		return contextMapDepth(v, depth)
+	case map[string]string:
+		return stringMap(v, false)
+	case []any:
+		l := &vlist{items: make([]any, len(v))}
+		for i, it := range v {
+			l.items[i] = fromGo(it, depth+1)
+		}
+		return l
+	case []string:
+		l := &vlist{items: make([]any, len(v))}
+		for i, it := range v {
+			l.items[i] = it
+		}
+		return l
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
+func contextMapDepth(src map[string]any, depth int) *vmap {
+	m := newMap(len(src))
+	keys := make([]string, 0, len(src))
+	for k := range src {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		m.put(k, fromGo(src[k], depth+1))
+	}
+	return m
+}
+
+// collectOverrides copies $context.requestOverride/responseOverride into
+// the result.
+func (r *renderer) collectOverrides(res *Result) error {
+	if v, ok := r.respOvr.get("status"); ok && v != nil {
+		code, err := statusCode(v)
+		if err != nil {
+			return r.errorf(0, "%v", err)
+		}
+		res.StatusOverride = code
+	}
+	var err error
+	if res.HeaderOverrides, err = r.overrideMap(r.respOvr, "header"); err != nil {
+		return err
+	}
+	if res.RequestOverrides.Header, err = r.overrideMap(r.reqOvr, "header"); err != nil {
+		return err
+	}
+	if res.RequestOverrides.QueryString, err = r.overrideMap(r.reqOvr, "querystring"); err != nil {
+		return err
+	}
+	if res.RequestOverrides.Path, err = r.overrideMap(r.reqOvr, "path"); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (r *renderer) overrideMap(parent *vmap, key string) (map[string]string, error) {
+	v, _ := parent.get(key)
+	m, ok := v.(*vmap)
+	if !ok || m.size() == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, m.size())
+	for _, e := range m.ents {
+		if e.v == nil {
+			continue
+		}
+		s, err := r.str(0, e.v)
+		if err != nil {
+			return nil, err
+		}
+		out[e.k] = s
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// statusCode validates a $context.responseOverride.status value.
+func statusCode(v any) (int, error) {
+	var n int64
+	switch t := v.(type) {
+	case int64:
+		n = t
+	case float64:
+		if t != math.Trunc(t) {
+			return 0, fmt.Errorf("invalid status override %v", formatDouble(t))
+		}
+		n = int64(t)
+	case string:
+		var ok bool
+		if n, ok = parseJavaInt(strings.TrimSpace(t)); !ok {
+			return 0, fmt.Errorf("invalid status override %s", quoteShort(t))
+		}
+	default:
+		return 0, fmt.Errorf("invalid status override of type %T", v)
+	}
+	if n < 100 || n > 599 {
+		return 0, fmt.Errorf("invalid status override %d (want 100-599)", n)
+	}
+	return int(n), nil
+}
+
+// inputMethod implements $input.json(path), $input.path(path) and
+// $input.params([name]).
+func (r *renderer) inputMethod(pos int, in *inputObj, name string, args []any) (any, bool, error) {
+	switch name {
+	case "params":
+		switch len(args) {
+		case 0:
+			return in.allParams(), true, nil
+		case 1:
+			key, ok := args[0].(string)
+			if !ok {
+				return nil, false, nil
+			}
+			return in.param(key), true, nil
+		}
+	case "path", "json":
+		if len(args) != 1 {
+			return nil, false, nil
+		}
+		path, ok := args[0].(string)
+		if !ok {
+			return nil, false, nil
+		}
+		v, err := r.jsonPath(pos, path)
+		if err != nil {
+			return nil, true, err
+		}
+		if name == "path" {
+			return v, true, nil
+		}
+		b, err := appendJSON(nil, v, 0)
+		if err != nil {
+			return nil, true, err
+		}
+		s := string(b)
+		return s, true, r.checkString(pos, s)
+	case "getBody":
+		if len(args) == 0 {
+			return in.body, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+func (in *inputObj) allParams() *vmap {
+	if in.all == nil {
+		in.all = newMap(3)
+		in.all.put("path", stringMap(in.params.Path, false))
+		in.all.put("querystring", stringMap(in.params.QueryString, false))
+		in.all.put("header", stringMap(in.params.Header, true))
+	}
+	return in.all
+}
+
+// param searches path, then query string, then headers (ignoring case);
+// a missing parameter is "".
+func (in *inputObj) param(key string) string {
+	if v, ok := in.params.Path[key]; ok {
+		return v
+	}
+	if v, ok := in.params.QueryString[key]; ok {
+		return v
+	}
+	if v, ok := in.params.Header[key]; ok {
+		return v
+	}
+	for k, v := range in.params.Header {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return ""
+}
+
+// compiledPath is a cached JSONPath with whether it selects at most one
+// node (Jayway's "definite" paths return the value, others a list).
+type compiledPath struct {
+	x        jp.Expr
+	definite bool
+}
+
+func (t *Template) jsonPathExpr(path string) (compiledPath, error) {
+	if c, ok := t.paths.Load(path); ok {
+		return c.(compiledPath), nil
+	}
+	x, err := jp.ParseString(path)
+	if err != nil {
+		return compiledPath{}, fmt.Errorf("invalid JSONPath %s: %v", quoteShort(path), err)
+	}
+	c := compiledPath{x: x, definite: true}
+	for _, f := range x {
+		switch f.(type) {
+		case jp.Root, jp.At, jp.Child, jp.Nth, jp.Bracket:
+		default:
+			c.definite = false
+		}
+	}
+	if t.cacheSize.Add(1) <= maxCacheEntries {
+		t.paths.Store(path, c)
+	}
+	return c, nil
+}
+
+// jsonPath evaluates path over the parsed body. Results are the body's own
+// containers, not copies; if the template has changed any of them (put,
+// add, #set), the body is parsed afresh first, so every call sees the
+// request as sent and JSONPath never walks a cycle a template built.
+func (r *renderer) jsonPath(pos int, path string) (v any, err error) {
+	in := r.in
+	if (!in.parseOK && in.parseEr == nil) || in.dirty {
+		if err := r.charge(pos, len(in.body)/8); err != nil {
+			return nil, err
+		}
+		in.parsed, in.parseEr = decodeJSON(in.body, true)
+		in.parseOK = in.parseEr == nil
+		in.dirty = false
+	}
+	if in.parseEr != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBodyNotJSON, in.parseEr)
+	}
+	c, err := r.t.jsonPathExpr(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		// ojg reports some malformed paths by panicking during evaluation.
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("JSONPath %s: %v", quoteShort(path), p)
+		}
+	}()
+	res := c.x.Get(in.parsed)
+	if c.definite {
+		if len(res) == 0 {
+			return nil, nil
+		}
+		return res[0], nil
+	}
+	if err := r.charge(pos, len(res)); err != nil {
+		return nil, err
+	}
+	return &vlist{items: res, json: true}, nil
+}
+
+// touch is called before a container is changed; changing part of the
+// parsed body marks it for re-parsing (see jsonPath).
+func (r *renderer) touch(c any) {
+	switch t := c.(type) {
+	case *vmap:
+		if t.shared {
+			r.in.dirty = true
+		}
+	case *vlist:
+		if t.shared {
+			r.in.dirty = true
+		}
+	}
+}
+
+// utilMethod implements $util.*. A null argument gives null, like calling
+// the Java method with null; other non-strings are converted with toString.
+func (r *renderer) utilMethod(pos int, name string, args []any) (any, bool, error) {
+	if len(args) != 1 {
+		return nil, false, nil
+	}
+	switch name {
+	case "escapeJavaScript", "parseJson", "urlEncode", "urlDecode", "base64Encode", "base64Decode":
+	default:
+		return nil, false, nil
+	}
+	if args[0] == nil {
+		return nil, true, nil
+	}
+	s, err := r.str(pos, args[0])
+	if err != nil {
+		return nil, true, err
+	}
+	if err := r.charge(pos, len(s)/8); err != nil {
+		return nil, true, err
+	}
+	var out string
+	switch name {
+	case "escapeJavaScript":
+		out = escapeJavaScript(s)
+	case "parseJson":
+		v, err := decodeJSON(s, false)
+		if err != nil {
+			return nil, true, fmt.Errorf("$util.parseJson: %v", err)
+		}
+		return v, true, nil
+	case "urlEncode":
+		out = urlEncode(s)
+	case "urlDecode":
+		if out, err = urlDecode(s); err != nil {
+			return nil, true, err
+		}
+	case "base64Encode":
+		out = base64.StdEncoding.EncodeToString([]byte(s))
+	case "base64Decode":
+		if out, err = base64Decode(s); err != nil {
+			return nil, true, err
+		}
+	}
+	return out, true, r.checkString(pos, out)
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// escapeJavaScript follows Apache Commons Lang's escapeJavaScript, which
+// API Gateway's $util.escapeJavaScript is: \" \' \\ \/ and \b \f \n \r \t,
+// other control characters and everything outside ASCII as \uXXXX
+// (uppercase hex, UTF-16 units).
+func escapeJavaScript(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for _, c := range s {
+		switch {
+		case c >= 0x20 && c < 0x7f:
+			switch c {
+			case '"', '\'', '\\', '/':
+				b.WriteByte('\\')
+			}
+			b.WriteByte(byte(c))
+		case c < 0x20:
+			switch c {
+			case '\b':
+				b.WriteString(`\b`)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\t':
+				b.WriteString(`\t`)
+			case '\f':
+				b.WriteString(`\f`)
+			case '\r':
+				b.WriteString(`\r`)
+			default:
+				writeU(&b, uint16(c))
+			}
+		case c > 0xffff:
+			hi, lo := utf16.EncodeRune(c)
+			writeU(&b, uint16(hi))
+			writeU(&b, uint16(lo))
+		default:
+			writeU(&b, uint16(c))
+		}
+	}
+	return b.String()
+}
+
+func writeU(b *strings.Builder, u uint16) {
+	b.WriteString(`\u`)
+	b.WriteByte(upperHex[u>>12&0xf])
+	b.WriteByte(upperHex[u>>8&0xf])
+	b.WriteByte(upperHex[u>>4&0xf])
+	b.WriteByte(upperHex[u&0xf])
+}
+
+// urlEncode is java.net.URLEncoder.encode(s, "UTF-8"): letters, digits and
+// ".-*_" stay, space becomes "+", every other byte %XX.
+func urlEncode(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
+			c == '.', c == '-', c == '*', c == '_':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(upperHex[c>>4])
+			b.WriteByte(upperHex[c&0xf])
+		}
+	}
+	return b.String()
+}
+
+// urlDecode is java.net.URLDecoder.decode(s, "UTF-8"): "+" is a space and
+// a malformed %-escape is an error.
+func urlDecode(s string) (string, error) {
+	if !strings.ContainsAny(s, "+%") {
+		return s, nil
+	}
+	buf := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '+':
+			buf = append(buf, ' ')
+		case '%':
+			if i+2 >= len(s) {
+				return "", fmt.Errorf("$util.urlDecode: incomplete trailing escape (%%) pattern")
+			}
+			h, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			if err != nil {
+				return "", fmt.Errorf("$util.urlDecode: illegal hex characters in escape (%%) pattern %q", s[i:i+3])
+			}
+			buf = append(buf, byte(h))
+			i += 2
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return strings.ToValidUTF8(string(buf), "\uFFFD"), nil
+}
+
+// base64Decode accepts standard or URL-safe alphabets, with or without
+// padding; the decoded bytes are read as UTF-8.
+func base64Decode(s string) (string, error) {
+	s = strings.Map(func(c rune) rune {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			return -1
+		case '-':
+			return '+'
+		case '_':
+			return '/'
+		}
+		return c
+	}, s)
+	s = strings.TrimRight(s, "=")
+	b, err := base64.RawStdEncoding.DecodeString(s)
+	if err != nil {
+		return "", fmt.Errorf("$util.base64Decode: %v", err)
+	}
+	if !utf8.Valid(b) {
+		return strings.ToValidUTF8(string(b), "\uFFFD"), nil
+	}
+	return string(b), nil
+}

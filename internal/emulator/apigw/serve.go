@@ -1,0 +1,343 @@
+package apigw
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/sfapi/sfapi/internal/emulator/apigw/mapping"
+)
+
+// API Gateway's default gateway responses (message and x-amzn-ErrorType).
+var (
+	errMissingToken  = gatewayError{http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"}
+	errBadBody       = gatewayError{http.StatusBadRequest, "BadRequestException", "Invalid request body"}
+	errBodyNotJSON   = gatewayError{http.StatusBadRequest, "BadRequestException", "Could not parse request body into json"}
+	errUnsupportedMT = gatewayError{http.StatusUnsupportedMediaType, "UnsupportedMediaTypeException", "Unsupported Media Type"}
+	errTooLarge      = gatewayError{http.StatusRequestEntityTooLarge, "RequestTooLargeException", fmt.Sprintf("HTTP content length exceeded %d bytes.", MaxPayload)}
+	errInternal      = gatewayError{http.StatusInternalServerError, "InternalServerErrorException", "Internal server error"}
+	errBadGateway    = gatewayError{http.StatusBadGateway, "InternalServerErrorException", "Internal server error"}
+	errTimeout       = gatewayError{http.StatusGatewayTimeout, "", "Endpoint request timed out"}
+)
+
+type gatewayError struct {
+	status  int
+	errType string
+	message string
+}
+
+// response is what one request answers; handlers build it, one writer sends it.
+type response struct {
+	status      int
+	header      http.Header
+	body        []byte
+	contentType string
+}
+
+func gatewayResponse(e gatewayError) *response {
+	body, _ := json.Marshal(map[string]string{"message": e.message})
+	r := &response{status: e.status, body: body, contentType: "application/json", header: http.Header{}}
+	if e.errType != "" {
+		r.header.Set("x-amzn-ErrorType", e.errType)
+	}
+	return r
+}
+
+// request is the per-request state shared by validation and integrations.
+type request struct {
+	r         *http.Request
+	op        *operation
+	id        string
+	body      []byte
+	params    mapping.Params
+	multiQ    url.Values
+	multiH    http.Header
+	context   map[string]any
+	ctype     string // normalized request content type (default application/json)
+	stagePath string // the request path with the stage prefix
+}
+
+// ServeHTTP answers one request the way API Gateway would.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := a.opts.NewRequestID()
+	w.Header().Set("x-amzn-RequestId", id)
+	w.Header().Set("x-amz-apigw-id", extendedID(id))
+	defer func() {
+		if v := recover(); v != nil {
+			a.log.Error("panic serving request", "requestId", id, "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			writeResponse(w, gatewayResponse(errInternal))
+		}
+	}()
+	resp := a.serve(r, id)
+	writeResponse(w, resp)
+}
+
+func writeResponse(w http.ResponseWriter, resp *response) {
+	h := w.Header()
+	for k, vs := range resp.header {
+		h[k] = vs
+	}
+	if resp.contentType != "" {
+		h.Set("Content-Type", resp.contentType)
+	} else if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	w.WriteHeader(resp.status)
+	_, _ = w.Write(resp.body)
+}
+
+func (a *API) serve(r *http.Request, id string) *response {
+	if r.ContentLength > MaxPayload {
+		return gatewayResponse(errTooLarge)
+	}
+	op, pathParams, reqPath := a.route(r)
+	if op == nil {
+		return gatewayResponse(errMissingToken)
+	}
+	var body []byte
+	if r.Body != nil {
+		b, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+		if err != nil {
+			a.log.Warn("read request body", "requestId", id, "route", op.route, "err", err)
+			return gatewayResponse(errBadBody)
+		}
+		if len(b) > MaxPayload {
+			return gatewayResponse(errTooLarge)
+		}
+		body = b
+	}
+	req := a.newRequest(r, op, id, body, pathParams, reqPath)
+
+	if resp := a.validate(req); resp != nil {
+		return resp
+	}
+	in := op.integ
+	if in == nil {
+		a.log.Error("no integration defined for method", "requestId", id, "route", op.route)
+		return gatewayResponse(errInternal)
+	}
+	if in.notRunnable != "" {
+		a.log.Error("integration not runnable locally", "requestId", id, "route", op.route, "reason", in.notRunnable)
+		if in.notRunnableStatus == http.StatusBadGateway {
+			return gatewayResponse(errBadGateway)
+		}
+		return gatewayResponse(errInternal)
+	}
+	switch in.typ {
+	case typeHTTPProxy:
+		return a.serveHTTPProxy(req, in)
+	default:
+		return a.serveMapped(req, in)
+	}
+}
+
+// route strips the optional stage prefix and matches the resource tree.
+func (a *API) route(r *http.Request) (*operation, map[string]string, string) {
+	p := r.URL.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if st := a.opts.Stage; st != "" {
+		prefix := "/" + st
+		if p == prefix || strings.HasPrefix(p, prefix+"/") {
+			rest := strings.TrimPrefix(p, prefix)
+			if rest == "" {
+				rest = "/"
+			}
+			if op, params, ok := a.root.match(r.Method, rest); ok {
+				return op, params, rest
+			}
+		}
+	}
+	if op, params, ok := a.root.match(r.Method, p); ok {
+		return op, params, p
+	}
+	return nil, nil, ""
+}
+
+func (a *API) newRequest(r *http.Request, op *operation, id string, body []byte, pathParams map[string]string, reqPath string) *request {
+	q := r.URL.Query()
+	query := make(map[string]string, len(q))
+	for k, vs := range q {
+		// API Gateway's single-value view keeps the last value.
+		query[k] = vs[len(vs)-1]
+	}
+	headers := make(map[string]string, len(r.Header))
+	for k, vs := range r.Header {
+		headers[k] = vs[len(vs)-1]
+	}
+	ctype := normalizeMediaType(r.Header.Get("Content-Type"))
+	if ctype == "" {
+		// API Gateway assumes application/json when the client sends none.
+		ctype = "application/json"
+	}
+	now := a.opts.Now().UTC()
+	sourceIP := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		sourceIP = host
+	}
+	stagePath := reqPath
+	if a.opts.Stage != "" {
+		stagePath = "/" + a.opts.Stage + strings.TrimSuffix(reqPath, "/")
+		if reqPath == "/" {
+			stagePath = "/" + a.opts.Stage + "/"
+		}
+	}
+	domain := r.Host
+	prefix := domain
+	if i := strings.IndexByte(prefix, '.'); i >= 0 {
+		prefix = prefix[:i]
+	}
+	ctx := map[string]any{
+		"requestId":         id,
+		"extendedRequestId": extendedID(id),
+		"requestTime":       now.Format("02/Jan/2006:15:04:05 +0000"),
+		"requestTimeEpoch":  now.UnixMilli(),
+		"httpMethod":        r.Method,
+		"resourcePath":      op.path,
+		"resourceId":        op.resourceID,
+		"path":              stagePath,
+		"stage":             a.opts.Stage,
+		"domainName":        domain,
+		"domainPrefix":      prefix,
+		"apiId":             a.apiID,
+		"accountId":         a.opts.AccountID,
+		"protocol":          r.Proto,
+		"identity": map[string]any{
+			"sourceIp":  sourceIP,
+			"userAgent": r.Header.Get("User-Agent"),
+			"accountId": "",
+			"caller":    "",
+			"user":      "",
+			"userArn":   "",
+		},
+	}
+	return &request{
+		r: r, op: op, id: id, body: body,
+		params:    mapping.Params{Path: pathParams, QueryString: query, Header: headers},
+		multiQ:    q,
+		multiH:    r.Header,
+		context:   ctx,
+		ctype:     ctype,
+		stagePath: stagePath,
+	}
+}
+
+// validate applies the operation's request validator. A failure answers 400
+// and the integration is never called.
+func (a *API) validate(req *request) *response {
+	op := req.op
+	if op.validate.params && len(op.required) > 0 {
+		var missing []string
+		for _, p := range op.required {
+			var v string
+			switch p.in {
+			case "query":
+				v = req.multiQ.Get(p.name)
+			case "header":
+				v = req.r.Header.Get(p.name)
+			}
+			// API Gateway requires the parameter to be present and not blank.
+			if strings.TrimSpace(v) == "" {
+				missing = append(missing, p.name)
+			}
+		}
+		if len(missing) > 0 {
+			e := gatewayError{http.StatusBadRequest, "BadRequestException", "Missing required request parameters: [" + strings.Join(missing, ", ") + "]"}
+			return gatewayResponse(e)
+		}
+	}
+	if op.validate.body && op.bodySchemas != nil {
+		schema := op.bodySchemas[req.ctype]
+		if schema == nil {
+			schema = op.bodySchemas["$default"]
+		}
+		// No model for this content type: API Gateway does not validate.
+		if schema != nil {
+			var v any
+			dec := json.NewDecoder(bytes.NewReader(req.body))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil || dec.More() {
+				a.log.Info("request body is not JSON", "requestId", req.id, "route", op.route)
+				return gatewayResponse(errBadBody)
+			}
+			if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+				return gatewayResponse(errBadBody)
+			}
+			if err := schema.VisitJSON(toKinJSON(v)); err != nil {
+				a.log.Info("request body does not match the model", "requestId", req.id, "route", op.route, "err", err)
+				return gatewayResponse(errBadBody)
+			}
+		}
+	}
+	return nil
+}
+
+// toKinJSON converts json.Number (kept to avoid precision loss in the decoder)
+// into float64, which kin-openapi's validator expects.
+func toKinJSON(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		f, err := v.Float64()
+		if err != nil {
+			return v.String()
+		}
+		return f
+	case map[string]any:
+		for k, e := range v {
+			v[k] = toKinJSON(e)
+		}
+		return v
+	case []any:
+		for i, e := range v {
+			v[i] = toKinJSON(e)
+		}
+		return v
+	}
+	return v
+}
+
+// withTimeout runs call under the integration timeout; a call that outlives
+// it answers 504, as API Gateway does, even if call ignores its context.
+func withTimeout[T any](parent context.Context, in *integration, call func(ctx context.Context) (T, error)) (T, error, bool) {
+	ctx, cancel := context.WithTimeout(parent, in.timeout)
+	defer cancel()
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				ch <- result{err: fmt.Errorf("integration panicked: %v", p)}
+			}
+		}()
+		v, err := call(ctx)
+		ch <- result{v, err}
+	}()
+	select {
+	case res := <-ch:
+		if res.err != nil && errors.Is(res.err, context.DeadlineExceeded) && ctx.Err() != nil {
+			var zero T
+			return zero, res.err, true
+		}
+		return res.v, res.err, false
+	case <-ctx.Done():
+		var zero T
+		if parent.Err() != nil {
+			return zero, parent.Err(), false
+		}
+		return zero, ctx.Err(), true
+	}
+}

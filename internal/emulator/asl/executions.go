@@ -1,0 +1,477 @@
+package asl
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
+	"github.com/sfapi/sfapi/internal/emulator/kv"
+)
+
+// Execution statuses.
+const (
+	StatusRunning   = "RUNNING"
+	StatusSucceeded = "SUCCEEDED"
+	StatusFailed    = "FAILED"
+	StatusTimedOut  = "TIMED_OUT"
+	StatusAborted   = "ABORTED"
+)
+
+// MaxInputBytes is AWS's limit on execution input and state payloads.
+const MaxInputBytes = 256 * 1024
+
+// Execution describes one execution.
+type Execution struct {
+	Arn             string    `json:"arn"`
+	StateMachineArn string    `json:"stateMachineArn"`
+	Name            string    `json:"name"`
+	Type            string    `json:"type"`
+	Status          string    `json:"status"`
+	Input           string    `json:"input"`
+	Output          string    `json:"output,omitempty"` // set when SUCCEEDED
+	Error           string    `json:"error,omitempty"`
+	Cause           string    `json:"cause,omitempty"`
+	RoleArn         string    `json:"roleArn,omitempty"`
+	StartDate       time.Time `json:"startDate"`
+	StopDate        time.Time `json:"stopDate,omitzero"`
+}
+
+func jsonUnmarshal(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode record: %w", err)
+	}
+	return nil
+}
+
+func parseInput(input string) (any, error) {
+	return jsonpath.ParseJSON([]byte(input))
+}
+
+func checkInput(input string) (string, any, error) {
+	if strings.TrimSpace(input) == "" {
+		input = "{}"
+	}
+	if len(input) > MaxInputBytes {
+		return "", nil, apiErr(ErrInvalidExecutionInput, "Invalid execution input: the input is %d bytes; the maximum is %d", len(input), MaxInputBytes)
+	}
+	v, err := parseInput(input)
+	if err != nil {
+		return "", nil, apiErr(ErrInvalidExecutionInput, "Invalid execution input: %v", err)
+	}
+	return input, v, nil
+}
+
+func (e *Engine) executionArn(smName, name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.opts.Region, e.opts.AccountID, smName, name)
+}
+
+// StartExecution starts an execution. For STANDARD machines it is
+// idempotent by name: the same name and input as a RUNNING execution
+// return that execution; otherwise an existing name is
+// ExecutionAlreadyExists. An empty name gets a generated UUID.
+func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) (*Execution, error) {
+	me, err := e.machine(smArn)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = newExecutionName()
+	} else if err := validName("execution", name); err != nil {
+		return nil, err
+	}
+	input, value, err := checkInput(input)
+	if err != nil {
+		return nil, err
+	}
+	ex := Execution{Arn: e.executionArn(me.sm.Name, name), StateMachineArn: smArn, Name: name, Type: me.sm.Type,
+		Status: StatusRunning, Input: input, RoleArn: me.sm.RoleArn, StartDate: e.now()}
+	if me.sm.Type == TypeExpress {
+		// EXPRESS: in memory only, like AWS which keeps no history for them.
+		ex.Arn = e.expressArn(me.sm.Name, name)
+		if err := e.launchExpress(ex, me.def, value); err != nil {
+			return nil, err
+		}
+		return &ex, nil
+	}
+	rec := execRecord{Execution: ex, DefHash: defHash(me.sm.Definition)}
+	started := HistoryEvent{ID: 1, Type: "ExecutionStarted", Timestamp: ex.StartDate,
+		ExecutionStarted: &ExecutionStartedDetails{Input: input, RoleArn: ex.RoleArn}}
+	cp := checkpoint{State: me.def.StartAt, Input: json.RawMessage(input), LastEventID: 1, PrevEventID: 1}
+	existing := false
+	err = e.db.Update(func(tx *kv.Tx) error {
+		var old execRecord
+		found, err := getJSON(tx, bucketExecutions, ex.Arn, &old)
+		if err != nil {
+			return err
+		}
+		if found {
+			if old.Status == StatusRunning && old.Input == input {
+				rec, existing = old, true
+				return nil
+			}
+			return apiErr(ErrExecutionAlreadyExists, "Execution Already Exists: '%s'", ex.Arn)
+		}
+		if tx.Bucket(bucketDefinitions).Get([]byte(rec.DefHash)) == nil {
+			if err := tx.Bucket(bucketDefinitions).Put([]byte(rec.DefHash), []byte(me.sm.Definition)); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(tx, bucketExecutions, []byte(ex.Arn), &rec); err != nil {
+			return err
+		}
+		if err := putJSON(tx, bucketCheckpoints, []byte(ex.Arn), &cp); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRunning).Put([]byte(ex.Arn), nil); err != nil {
+			return err
+		}
+		return putEvents(tx, ex.Arn, []HistoryEvent{started})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if existing {
+		out := rec.Execution
+		return &out, nil
+	}
+	if err := e.launch(&rec, me.def, cp, value); err != nil {
+		return nil, err
+	}
+	return &ex, nil
+}
+
+func (e *Engine) newRun(ex *Execution, def *machine, input any, history bool) *run {
+	smName := ex.StateMachineArn[strings.LastIndexByte(ex.StateMachineArn, ':')+1:]
+	return &run{e: e, arn: ex.Arn, name: ex.Name, smArn: ex.StateMachineArn, smName: smName, roleArn: ex.RoleArn,
+		startTime: ex.StartDate, input: input, def: def, history: history, done: make(chan struct{})}
+}
+
+// launch starts the goroutine of a STANDARD execution at a checkpoint.
+func (e *Engine) launch(rec *execRecord, def *machine, cp checkpoint, execInput any) error {
+	var input any
+	if cp.State == def.StartAt && cp.LastEventID == 1 {
+		input = execInput
+	} else {
+		v, err := parseInput(string(cp.Input))
+		if err != nil {
+			return fmt.Errorf("decode checkpoint input: %w", err)
+		}
+		input = v
+	}
+	ctxInput := execInput
+	if cp.LastEventID != 1 {
+		// Resumed: $$.Execution.Input is the original input, not the checkpoint's.
+		v, err := parseInput(rec.Input)
+		if err != nil {
+			return fmt.Errorf("decode execution input: %w", err)
+		}
+		ctxInput = v
+	}
+	r := e.newRun(&rec.Execution, def, ctxInput, true)
+	r.lastID = cp.LastEventID
+	ctx, cancel := context.WithCancelCause(e.baseCtx)
+	r.cancel = cancel
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		cancel(errShutdown)
+		// Stays RUNNING on disk; the next Start resumes it.
+		return nil
+	}
+	e.live[r.arn] = r
+	e.wg.Add(1)
+	e.mu.Unlock()
+	go e.drive(ctx, r, cp.State, input, cp.PrevEventID)
+	return nil
+}
+
+var errStopped = errors.New("execution stopped")
+
+// drive runs a STANDARD execution, checkpointing after every transition:
+// the transition's history events and the next state's input are written
+// in one transaction, so a crash re-runs at most the state in flight.
+func (e *Engine) drive(ctx context.Context, r *run, state string, input any, prev int64) {
+	defer func() {
+		e.mu.Lock()
+		delete(e.live, r.arn)
+		e.mu.Unlock()
+		close(r.done)
+		r.cancel(nil)
+		e.wg.Done()
+	}()
+	sc := &scope{prev: prev}
+	for {
+		st, ok := r.def.States[state]
+		if !ok {
+			e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: "state " + state + " not found"})
+			return
+		}
+		o := r.step(ctx, sc, st, input)
+		if ctx.Err() != nil {
+			return // stopped or shutting down: StopExecution / the next Start takes over
+		}
+		if o.fail != nil {
+			e.finish(r, sc, nil, o.fail)
+			return
+		}
+		if o.next == "" {
+			e.finish(r, sc, o.out, nil)
+			return
+		}
+		raw, err := jsonpath.Marshal(o.out)
+		if err != nil {
+			e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: err.Error()})
+			return
+		}
+		if len(raw) > MaxInputBytes {
+			e.finish(r, sc, nil, &Failure{Error: StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.base().Name)})
+			return
+		}
+		events := r.takePending()
+		cp := checkpoint{State: o.next, Input: raw, LastEventID: r.lastIDSafe(), PrevEventID: sc.prev}
+		err = e.db.Update(func(tx *kv.Tx) error {
+			if tx.Bucket(bucketRunning).Get([]byte(r.arn)) == nil {
+				return errStopped // stopped meanwhile: write nothing
+			}
+			if err := putEvents(tx, r.arn, events); err != nil {
+				return err
+			}
+			return putJSON(tx, bucketCheckpoints, []byte(r.arn), &cp)
+		})
+		if err != nil {
+			if !errors.Is(err, errStopped) {
+				e.log.Error("checkpoint execution; it stays RUNNING and resumes at next start", "arn", r.arn, "err", err)
+			}
+			return
+		}
+		state, input = o.next, o.out
+	}
+}
+
+func (r *run) lastIDSafe() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastID
+}
+
+// finish records the terminal state of a STANDARD execution.
+func (e *Engine) finish(r *run, sc *scope, out any, f *Failure) {
+	var output string
+	status := StatusSucceeded
+	if f != nil {
+		status = StatusFailed
+		r.emit(sc, "ExecutionFailed", func(ev *HistoryEvent) { ev.ExecutionFailed = &ErrorDetails{Error: f.Error, Cause: f.Cause} })
+	} else {
+		b, err := jsonpath.Marshal(out)
+		if err != nil {
+			b = []byte("null")
+		}
+		output = string(b)
+		r.emit(sc, "ExecutionSucceeded", func(ev *HistoryEvent) { ev.ExecutionSucceeded = &OutputDetails{Output: output} })
+	}
+	events := r.takePending()
+	err := e.db.Update(func(tx *kv.Tx) error {
+		var rec execRecord
+		found, err := getJSON(tx, bucketExecutions, r.arn, &rec)
+		if err != nil {
+			return err
+		}
+		if !found || rec.Status != StatusRunning {
+			return errStopped
+		}
+		rec.Status, rec.Output, rec.StopDate = status, output, e.now()
+		if f != nil {
+			rec.Error, rec.Cause = f.Error, f.Cause
+		}
+		if err := putEvents(tx, r.arn, events); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketCheckpoints).Delete([]byte(r.arn)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRunning).Delete([]byte(r.arn)); err != nil {
+			return err
+		}
+		return putJSON(tx, bucketExecutions, []byte(r.arn), &rec)
+	})
+	if err != nil && !errors.Is(err, errStopped) {
+		e.log.Error("record execution result; it stays RUNNING and resumes at next start", "arn", r.arn, "err", err)
+	}
+}
+
+// StopExecution aborts a RUNNING execution. Stopping one that has already
+// ended changes nothing and returns its stop date.
+func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) (time.Time, error) {
+	e.mu.RLock()
+	r := e.live[arn]
+	e.mu.RUnlock()
+	if r != nil {
+		r.cancel(errStopped)
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+	}
+	var stop time.Time
+	err := e.db.Update(func(tx *kv.Tx) error {
+		var rec execRecord
+		found, err := getJSON(tx, bucketExecutions, arn, &rec)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return apiErr(ErrExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+		}
+		if rec.Status != StatusRunning {
+			stop = rec.StopDate
+			return nil
+		}
+		var cp checkpoint
+		if _, err := getJSON(tx, bucketCheckpoints, arn, &cp); err != nil {
+			return err
+		}
+		last, prev := cp.LastEventID, cp.PrevEventID
+		var events []HistoryEvent
+		if r != nil {
+			events = r.takePending()
+			last = r.lastIDSafe()
+			if len(events) > 0 {
+				prev = events[len(events)-1].ID
+			}
+		}
+		stop = e.now()
+		events = append(events, HistoryEvent{ID: last + 1, PreviousEventID: prev, Timestamp: stop, Type: "ExecutionAborted",
+			ExecutionAborted: &ErrorDetails{Error: errName, Cause: cause}})
+		rec.Status, rec.StopDate, rec.Error, rec.Cause = StatusAborted, stop, errName, cause
+		if err := putEvents(tx, arn, events); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketCheckpoints).Delete([]byte(arn)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRunning).Delete([]byte(arn)); err != nil {
+			return err
+		}
+		return putJSON(tx, bucketExecutions, []byte(arn), &rec)
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	return stop, nil
+}
+
+// DescribeExecution returns an execution (STANDARD only: EXPRESS
+// executions are not recorded, as in AWS).
+func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution, error) {
+	var rec execRecord
+	var found bool
+	err := e.db.View(func(tx *kv.Tx) error {
+		var err error
+		found, err = getJSON(tx, bucketExecutions, arn, &rec)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read execution: %w", err)
+	}
+	if !found {
+		return nil, apiErr(ErrExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+	}
+	return &rec.Execution, nil
+}
+
+// ListExecutions lists a state machine's executions, newest first,
+// optionally only those with statusFilter.
+func (e *Engine) ListExecutions(ctx context.Context, smArn, statusFilter string, maxResults int, nextToken string) ([]Execution, string, error) {
+	name, err := e.machineName(smArn)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := e.machine(smArn); err != nil {
+		return nil, "", err
+	}
+	prefix := []byte(e.executionArn(name, ""))
+	var all []Execution
+	err = e.db.View(func(tx *kv.Tx) error {
+		c := tx.Bucket(bucketExecutions).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var rec execRecord
+			if err := jsonUnmarshal(v, &rec); err != nil {
+				return err
+			}
+			if statusFilter == "" || rec.Status == statusFilter {
+				all = append(all, rec.Execution)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list executions: %w", err)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if !all[i].StartDate.Equal(all[j].StartDate) {
+			return all[i].StartDate.After(all[j].StartDate)
+		}
+		return all[i].Name < all[j].Name
+	})
+	return page(all, maxResults, nextToken)
+}
+
+// GetExecutionHistory returns an execution's events in id order (or
+// reversed), including events of the state in flight that are not yet
+// checkpointed.
+func (e *Engine) GetExecutionHistory(ctx context.Context, arn string, reverse bool, maxResults int, nextToken string) ([]HistoryEvent, string, error) {
+	// Snapshot in-flight events before reading the store so that events
+	// persisted in between are seen at least once (duplicates are dropped).
+	var pending []HistoryEvent
+	e.mu.RLock()
+	r := e.live[arn]
+	e.mu.RUnlock()
+	if r != nil {
+		r.mu.Lock()
+		pending = append(pending, r.pending...)
+		r.mu.Unlock()
+	}
+	var events []HistoryEvent
+	var found bool
+	err := e.db.View(func(tx *kv.Tx) error {
+		found = tx.Bucket(bucketExecutions).Get([]byte(arn)) != nil
+		prefix := historyPrefix(arn)
+		c := tx.Bucket(bucketHistory).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var ev HistoryEvent
+			if err := jsonUnmarshal(v, &ev); err != nil {
+				return err
+			}
+			events = append(events, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("read history: %w", err)
+	}
+	if !found {
+		return nil, "", apiErr(ErrExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+	}
+	last := int64(0)
+	if len(events) > 0 {
+		last = events[len(events)-1].ID
+	}
+	for _, ev := range pending {
+		if ev.ID > last {
+			events = append(events, ev)
+		}
+	}
+	if reverse {
+		for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
+			events[i], events[j] = events[j], events[i]
+		}
+	}
+	return page(events, maxResults, nextToken)
+}

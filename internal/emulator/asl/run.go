@@ -1,0 +1,321 @@
+package asl
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
+)
+
+// run is one live execution: identity for the context object, the pending
+// (not yet persisted) history events, and the event id counter.
+type run struct {
+	e         *Engine
+	arn       string
+	name      string
+	smArn     string
+	smName    string
+	roleArn   string
+	startTime time.Time
+	input     any
+	def       *machine
+	history   bool // EXPRESS executions skip history entirely
+
+	mu      sync.Mutex
+	pending []HistoryEvent
+	lastID  int64
+
+	ctxOnce  sync.Once
+	execCtx  map[string]any // $$.Execution / $$.StateMachine, built once
+	stopOnce sync.Once
+	cancel   context.CancelCauseFunc
+	done     chan struct{}
+}
+
+// scope is one thread of control (the execution, a Parallel branch or a Map
+// iteration): it chains previousEventId and carries $$.Map.Item.
+type scope struct {
+	prev int64
+	item *mapItem
+}
+
+type mapItem struct {
+	index int
+	value any
+}
+
+// outcome is what running one state produced.
+type outcome struct {
+	out    any
+	next   string // "" with fail == nil: the execution (or branch) ends
+	fail   *Failure
+	caught bool // a Catch handled the failure: no *StateExited event
+}
+
+// stateRunner is implemented by every state type.
+type stateRunner interface {
+	State
+	run(ctx context.Context, r *run, sc *scope, input any) outcome
+}
+
+// emit appends a history event to the pending list. fill is only called
+// when history is recorded, so EXPRESS runs pay nothing for details.
+func (r *run) emit(sc *scope, typ string, fill func(*HistoryEvent)) {
+	if !r.history {
+		return
+	}
+	ev := HistoryEvent{Type: typ, Timestamp: r.e.now()}
+	if fill != nil {
+		fill(&ev)
+	}
+	r.mu.Lock()
+	r.lastID++
+	ev.ID = r.lastID
+	ev.PreviousEventID = sc.prev
+	r.pending = append(r.pending, ev)
+	r.mu.Unlock()
+	sc.prev = ev.ID
+}
+
+// takePending hands the pending events to the caller for persisting.
+func (r *run) takePending() []HistoryEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.pending
+	r.pending = nil
+	return p
+}
+
+// contextObject builds $$ for a state. It is only called when a path needs it.
+func (r *run) contextObject(sc *scope, state string, entered time.Time, retry int) map[string]any {
+	r.ctxOnce.Do(func() {
+		r.execCtx = map[string]any{
+			"Execution": map[string]any{
+				"Id":        r.arn,
+				"Name":      r.name,
+				"StartTime": formatTime(r.startTime),
+				"Input":     r.input,
+				"RoleArn":   r.roleArn,
+			},
+			"StateMachine": map[string]any{"Id": r.smArn, "Name": r.smName},
+		}
+	})
+	c := map[string]any{
+		"Execution":    r.execCtx["Execution"],
+		"StateMachine": r.execCtx["StateMachine"],
+		"State":        map[string]any{"Name": state, "EnteredTime": formatTime(entered), "RetryCount": int64(retry)},
+		"Task":         map[string]any{},
+	}
+	if sc.item != nil {
+		c["Map"] = map[string]any{"Item": map[string]any{"Index": int64(sc.item.index), "Value": sc.item.value}}
+	}
+	return c
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// ctxFunc returns a lazily evaluated context object for one state.
+func (r *run) ctxFunc(sc *scope, state string, entered time.Time, retry *int) func() any {
+	return func() any {
+		n := 0
+		if retry != nil {
+			n = *retry
+		}
+		return r.contextObject(sc, state, entered, n)
+	}
+}
+
+// step runs one state, emitting its Entered/Exited events.
+func (r *run) step(ctx context.Context, sc *scope, st State, input any) outcome {
+	b := st.base()
+	if r.history {
+		r.emit(sc, b.Type+"StateEntered", func(ev *HistoryEvent) {
+			ev.StateEntered = &StateEnteredDetails{Name: b.Name, Input: jsonpath.MarshalString(input)}
+		})
+	}
+	o := st.(stateRunner).run(ctx, r, sc, input)
+	if o.fail == nil && !o.caught && r.history {
+		r.emit(sc, b.Type+"StateExited", func(ev *HistoryEvent) {
+			ev.StateExited = &StateExitedDetails{Name: b.Name, Output: jsonpath.MarshalString(o.out)}
+		})
+	}
+	return o
+}
+
+// runMachine runs a branch or item processor to its end, in memory (the
+// execution checkpoints at the enclosing Map/Parallel state's boundary).
+func (r *run) runMachine(ctx context.Context, sc *scope, m *machine, input any) (any, *Failure) {
+	name := m.StartAt
+	cur := input
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, abortedFailure(ctx)
+		}
+		o := r.step(ctx, sc, m.States[name], cur)
+		if o.fail != nil {
+			return nil, o.fail
+		}
+		if o.next == "" {
+			return o.out, nil
+		}
+		name, cur = o.next, o.out
+	}
+}
+
+var errShutdown = errors.New("engine shutting down")
+
+func abortedFailure(ctx context.Context) *Failure {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = ctx.Err()
+	}
+	return &Failure{Error: "States.Aborted", Cause: cause.Error()}
+}
+
+// --- data-flow helpers shared by the state types ---
+
+func toFailure(err error) *Failure {
+	var je *jsonpath.Error
+	if errors.As(err, &je) {
+		return &Failure{Error: je.Name, Cause: je.Cause}
+	}
+	return &Failure{Error: StatesRuntime, Cause: err.Error()}
+}
+
+// effectiveInput applies InputPath.
+func effectiveInput(b *stateBase, input any, ctxObj func() any) (any, *Failure) {
+	if b.inputNull {
+		return map[string]any{}, nil
+	}
+	if b.InputPath == nil {
+		return input, nil
+	}
+	var c any
+	if b.InputPath.IsContext() {
+		c = ctxObj()
+	}
+	v, err := jsonpath.Select(b.InputPath, input, c, "InputPath")
+	if err != nil {
+		return nil, toFailure(err)
+	}
+	return v, nil
+}
+
+// effectiveOutput applies OutputPath.
+func effectiveOutput(b *stateBase, out any, ctxObj func() any) (any, *Failure) {
+	if b.outputNull {
+		return map[string]any{}, nil
+	}
+	if b.OutputPath == nil {
+		return out, nil
+	}
+	var c any
+	if b.OutputPath.IsContext() {
+		c = ctxObj()
+	}
+	v, err := jsonpath.Select(b.OutputPath, out, c, "OutputPath")
+	if err != nil {
+		return nil, toFailure(err)
+	}
+	return v, nil
+}
+
+// applyResult merges a result into the raw state input per ResultPath.
+func applyResult(rs resultSpec, input, result any) (any, *Failure) {
+	if rs.discard {
+		return input, nil
+	}
+	if rs.path == nil {
+		return result, nil
+	}
+	v, err := jsonpath.SetResult(input, rs.path, result)
+	if err != nil {
+		return nil, toFailure(err)
+	}
+	return v, nil
+}
+
+func applyTemplate(t *jsonpath.Template, input any, ctxObj func() any) (any, *Failure) {
+	if t == nil {
+		return input, nil
+	}
+	v, err := t.Apply(input, ctxObj)
+	if err != nil {
+		return nil, toFailure(err)
+	}
+	return v, nil
+}
+
+// errorMatches implements ErrorEquals matching. States.ALL and
+// States.TaskFailed do not match States.Runtime (AWS: runtime errors are
+// not retriable and a Catch on States.ALL does not catch them);
+// States.TaskFailed does not match States.Timeout either.
+func errorMatches(list []string, name string) bool {
+	for _, e := range list {
+		switch {
+		case e == name:
+			return true
+		case e == StatesALL && name != StatesRuntime && name != StatesDataLimitExceeded && name != "States.Aborted":
+			return true
+		case e == StatesTaskFailed && name != StatesRuntime && name != StatesTimeout && name != "States.Aborted":
+			return true
+		}
+	}
+	return false
+}
+
+// withRetry runs attempt under the state's Retry and Catch rules. input is
+// the raw state input (Catch merges the error into it).
+func (r *run) withRetry(ctx context.Context, retriers []retrier, catchers []catcher, input any, retryCount *int, attempt func() (any, *Failure)) outcome {
+	counts := make([]int64, len(retriers))
+	for {
+		out, f := attempt()
+		if f == nil {
+			return outcome{out: out}
+		}
+		if f.Error == "States.Aborted" || ctx.Err() != nil {
+			return outcome{fail: abortedFailure(ctx)}
+		}
+		retried := false
+		for i, rt := range retriers {
+			if !errorMatches(rt.errorEquals, f.Error) {
+				continue
+			}
+			if counts[i] >= rt.maxAttempts {
+				break
+			}
+			delay := rt.interval * math.Pow(rt.backoff, float64(counts[i]))
+			if rt.maxDelay > 0 && delay > rt.maxDelay {
+				delay = rt.maxDelay
+			}
+			if rt.jitter {
+				delay = rand.Float64() * delay
+			}
+			counts[i]++
+			*retryCount++
+			if err := r.e.sleep(ctx, time.Duration(delay*float64(time.Second))); err != nil {
+				return outcome{fail: abortedFailure(ctx)}
+			}
+			retried = true
+			break
+		}
+		if retried {
+			continue
+		}
+		for _, c := range catchers {
+			if !errorMatches(c.errorEquals, f.Error) {
+				continue
+			}
+			out, cf := applyResult(c.result, input, map[string]any{"Error": f.Error, "Cause": f.Cause})
+			if cf != nil {
+				return outcome{fail: cf}
+			}
+			return outcome{out: out, next: c.next, caught: true}
+		}
+		return outcome{fail: f}
+	}
+}

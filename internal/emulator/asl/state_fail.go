@@ -1,0 +1,63 @@
+package asl
+
+import (
+	"context"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
+)
+
+type failState struct {
+	stateBase
+	errName, cause       string
+	errorPath, causePath *jsonpath.Path
+}
+
+func parseFail(b stateBase, o *obj) *failState {
+	s := &failState{stateBase: b}
+	s.errName = o.str("Error", false)
+	s.cause = o.str("Cause", false)
+	s.errorPath, _ = o.path("ErrorPath", true)
+	s.causePath, _ = o.path("CausePath", true)
+	if s.errName != "" && s.errorPath != nil {
+		o.errs.add(schemaFailed, "Only one of Error or ErrorPath may be set at %s", o.at)
+	}
+	if s.cause != "" && s.causePath != nil {
+		o.errs.add(schemaFailed, "Only one of Cause or CausePath may be set at %s", o.at)
+	}
+	return s
+}
+
+func (s *failState) run(_ context.Context, r *run, sc *scope, input any) outcome {
+	ctxObj := r.ctxFunc(sc, s.Name, r.e.now(), nil)
+	f := &Failure{Error: s.errName, Cause: s.cause}
+	pick := func(p *jsonpath.Path, field string) (string, *Failure) {
+		var c any
+		if p.IsContext() {
+			c = ctxObj()
+		}
+		v, ok := p.Get(input, c)
+		if !ok {
+			return "", &Failure{Error: StatesRuntime, Cause: "An error occurred while executing the state '" + s.Name + "'. The JsonPath argument for the field '" + field + "' could not be found in the input '" + jsonpath.MarshalString(input) + "'"}
+		}
+		str, ok := v.(string)
+		if !ok {
+			return "", &Failure{Error: StatesRuntime, Cause: "An error occurred while executing the state '" + s.Name + "'. The value for the field '" + field + "' must be a STRING"}
+		}
+		return str, nil
+	}
+	if s.errorPath != nil {
+		v, rf := pick(s.errorPath, "ErrorPath")
+		if rf != nil {
+			return outcome{fail: rf}
+		}
+		f.Error = v
+	}
+	if s.causePath != nil {
+		v, rf := pick(s.causePath, "CausePath")
+		if rf != nil {
+			return outcome{fail: rf}
+		}
+		f.Cause = v
+	}
+	return outcome{fail: f}
+}

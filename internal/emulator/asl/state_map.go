@@ -1,0 +1,203 @@
+package asl
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
+)
+
+// mapState runs its item processor once per item of ItemsPath (inline
+// mode). It is checkpointed only at its boundary: a resumed execution
+// re-runs the whole Map state, so item tasks run at least once.
+type mapState struct {
+	stateBase
+	itemsPath        *jsonpath.Path
+	itemSelector     *jsonpath.Template
+	processor        *machine
+	maxConcurrency   int64
+	resultSelector   *jsonpath.Template
+	resultPath       resultSpec
+	toleratedCount   int64
+	toleratedPercent float64
+	retry            []retrier
+	Catch            []catcher
+}
+
+func parseMap(b stateBase, o *obj, errs *definitionError, depth int) *mapState {
+	s := &mapState{stateBase: b, toleratedCount: -1, toleratedPercent: -1}
+	s.itemsPath, _ = o.path("ItemsPath", true)
+	if o.has("ItemSelector") && o.has("Parameters") {
+		errs.add(schemaFailed, "Only one of ItemSelector or Parameters may be set at %s", o.at)
+	}
+	s.itemSelector = o.template("ItemSelector")
+	if s.itemSelector == nil {
+		s.itemSelector = o.template("Parameters")
+	}
+	procKey := "ItemProcessor"
+	if !o.has(procKey) {
+		procKey = "Iterator"
+	}
+	o.seen["ItemProcessor"], o.seen["Iterator"] = true, true
+	if po, ok := newObj(o.m[procKey], o.at+"/"+procKey, errs); ok {
+		po.str("Comment", false)
+		if po.has("ProcessorConfig") {
+			if cfg, ok := po.m["ProcessorConfig"].(map[string]any); ok && cfg["Mode"] == "DISTRIBUTED" {
+				errs.add(schemaFailed, "Distributed Map is not supported by the emulator at %s/ProcessorConfig", po.at)
+			}
+		}
+		s.processor = parseMachine(po, errs, depth+1)
+		po.unknown()
+	}
+	if v, ok := o.integer("MaxConcurrency", 0); ok {
+		s.maxConcurrency = v
+	}
+	if v, ok := o.integer("ToleratedFailureCount", 0); ok {
+		s.toleratedCount = v
+	}
+	if v, ok := o.number("ToleratedFailurePercentage"); ok {
+		if v < 0 || v > 100 {
+			errs.add(schemaFailed, "The value for the field 'ToleratedFailurePercentage' must be between 0 and 100 at %s/ToleratedFailurePercentage", o.at)
+		}
+		s.toleratedPercent = v
+	}
+	for _, k := range []string{"ItemReader", "ResultWriter", "ItemBatcher"} {
+		if o.has(k) {
+			errs.add(schemaFailed, "Field '%s' (Distributed Map) is not supported by the emulator at %s/%s", k, o.at, k)
+		}
+	}
+	o.has("Label")
+	s.resultSelector = o.template("ResultSelector")
+	s.resultPath = o.resultPath()
+	s.retry, s.Catch = parseRetryCatch(o)
+	return s
+}
+
+func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcome {
+	retries := 0
+	ctxObj := r.ctxFunc(sc, s.Name, r.e.now(), &retries)
+	eff, f := effectiveInput(&s.stateBase, input, ctxObj)
+	if f != nil {
+		return outcome{fail: f}
+	}
+	items := eff
+	if s.itemsPath != nil {
+		v, ok := getPath(s.itemsPath, eff, ctxObj)
+		if !ok {
+			return outcome{fail: &Failure{Error: StatesRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. Invalid path '%s' : No results for path: %s", s.Name, s.itemsPath, s.itemsPath)}}
+		}
+		items = v
+	}
+	list, ok := items.([]any)
+	if !ok {
+		return outcome{fail: &Failure{Error: StatesRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. The ItemsPath field refers to value that is not a JSON array.", s.Name)}}
+	}
+	o := r.withRetry(ctx, s.retry, s.Catch, input, &retries, func() (any, *Failure) {
+		r.emit(sc, "MapStateStarted", func(ev *HistoryEvent) { ev.MapStateStarted = &MapStateStartedDetails{Length: len(list)} })
+		res, f := s.runItems(ctx, r, sc, eff, list)
+		if f != nil {
+			r.emit(sc, "MapStateFailed", nil)
+			return nil, f
+		}
+		r.emit(sc, "MapStateSucceeded", nil)
+		if res, f = applyTemplate(s.resultSelector, res, ctxObj); f != nil {
+			return nil, f
+		}
+		out, f := applyResult(s.resultPath, input, res)
+		if f != nil {
+			return nil, f
+		}
+		return effectiveOutput(&s.stateBase, out, ctxObj)
+	})
+	if o.fail == nil && !o.caught {
+		o.next = s.Next
+	}
+	return o
+}
+
+func (s *mapState) runItems(ctx context.Context, r *run, sc *scope, eff any, list []any) (any, *Failure) {
+	mctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	results := make([]any, len(list))
+	limit := int(s.maxConcurrency)
+	if limit <= 0 || limit > len(list) {
+		limit = len(list)
+	}
+	tolerated := int64(math.MaxInt64)
+	if s.toleratedCount < 0 && s.toleratedPercent < 0 {
+		tolerated = 0
+	} else {
+		if s.toleratedCount >= 0 {
+			tolerated = s.toleratedCount
+		}
+		if s.toleratedPercent >= 0 {
+			tolerated = min(tolerated, int64(math.Floor(s.toleratedPercent/100*float64(len(list)))))
+		}
+	}
+	var (
+		mu     sync.Mutex
+		failed int64
+		first  *Failure
+		wg     sync.WaitGroup
+	)
+	sem := make(chan struct{}, max(limit, 1))
+	for i, item := range list {
+		select {
+		case sem <- struct{}{}:
+		case <-mctx.Done():
+		}
+		if mctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			isc := &scope{prev: sc.prev, item: &mapItem{index: i, value: item}}
+			r.emit(isc, "MapIterationStarted", func(ev *HistoryEvent) { ev.MapIterationStarted = &MapIterationDetails{Name: s.Name, Index: i} })
+			itemInput := item
+			if s.itemSelector != nil {
+				ctxObj := r.ctxFunc(isc, s.Name, r.e.now(), nil)
+				v, f := applyTemplate(s.itemSelector, eff, ctxObj)
+				if f != nil {
+					s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, cancel)
+					return
+				}
+				itemInput = v
+			}
+			out, f := r.runMachine(mctx, isc, s.processor, itemInput)
+			if f != nil {
+				results[i] = map[string]any{"Error": f.Error, "Cause": f.Cause}
+				s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, cancel)
+				return
+			}
+			results[i] = out
+			r.emit(isc, "MapIterationSucceeded", func(ev *HistoryEvent) { ev.MapIterationSucceeded = &MapIterationDetails{Name: s.Name, Index: i} })
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, abortedFailure(ctx)
+	}
+	return any(results), nil
+}
+
+func (s *mapState) itemFailed(r *run, isc *scope, i int, f *Failure, mu *sync.Mutex, failed *int64, first **Failure, tolerated int64, cancel context.CancelCauseFunc) {
+	r.emit(isc, "MapIterationFailed", func(ev *HistoryEvent) { ev.MapIterationFailed = &MapIterationDetails{Name: s.Name, Index: i} })
+	mu.Lock()
+	defer mu.Unlock()
+	*failed++
+	if *failed <= tolerated || *first != nil {
+		return
+	}
+	if tolerated > 0 || s.toleratedCount >= 0 || s.toleratedPercent >= 0 {
+		*first = &Failure{Error: StatesExceedToleratedFailure, Cause: "The specified tolerated failure threshold was exceeded"}
+	} else {
+		*first = f
+	}
+	cancel(fmt.Errorf("map iteration %d failed", i))
+}

@@ -1,0 +1,111 @@
+package asl
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
+)
+
+// parallelState runs its branches concurrently on the same input. Like Map,
+// it is checkpointed only at its boundary: a resumed execution re-runs the
+// whole Parallel state.
+type parallelState struct {
+	stateBase
+	branches       []*machine
+	params         *jsonpath.Template
+	resultSelector *jsonpath.Template
+	resultPath     resultSpec
+	retry          []retrier
+	Catch          []catcher
+}
+
+func parseParallel(b stateBase, o *obj, errs *definitionError, depth int) *parallelState {
+	s := &parallelState{stateBase: b}
+	o.seen["Branches"] = true
+	list, ok := o.m["Branches"].([]any)
+	if !ok || len(list) == 0 {
+		errs.add(schemaFailed, "The field 'Branches' should be a non-empty array at %s/Branches", o.at)
+	}
+	for i, e := range list {
+		bo, ok := newObj(e, fmt.Sprintf("%s/Branches/%d", o.at, i), errs)
+		if !ok {
+			continue
+		}
+		bo.str("Comment", false)
+		m := parseMachine(bo, errs, depth+1)
+		bo.unknown()
+		s.branches = append(s.branches, m)
+	}
+	s.params = o.template("Parameters")
+	s.resultSelector = o.template("ResultSelector")
+	s.resultPath = o.resultPath()
+	s.retry, s.Catch = parseRetryCatch(o)
+	return s
+}
+
+func (s *parallelState) run(ctx context.Context, r *run, sc *scope, input any) outcome {
+	retries := 0
+	ctxObj := r.ctxFunc(sc, s.Name, r.e.now(), &retries)
+	eff, f := effectiveInput(&s.stateBase, input, ctxObj)
+	if f != nil {
+		return outcome{fail: f}
+	}
+	if eff, f = applyTemplate(s.params, eff, ctxObj); f != nil {
+		return outcome{fail: f}
+	}
+	o := r.withRetry(ctx, s.retry, s.Catch, input, &retries, func() (any, *Failure) {
+		r.emit(sc, "ParallelStateStarted", nil)
+		res, f := s.runBranches(ctx, r, sc, eff)
+		if f != nil {
+			r.emit(sc, "ParallelStateFailed", nil)
+			return nil, f
+		}
+		r.emit(sc, "ParallelStateSucceeded", nil)
+		if res, f = applyTemplate(s.resultSelector, res, ctxObj); f != nil {
+			return nil, f
+		}
+		out, f := applyResult(s.resultPath, input, res)
+		if f != nil {
+			return nil, f
+		}
+		return effectiveOutput(&s.stateBase, out, ctxObj)
+	})
+	if o.fail == nil && !o.caught {
+		o.next = s.Next
+	}
+	return o
+}
+
+func (s *parallelState) runBranches(ctx context.Context, r *run, sc *scope, input any) (any, *Failure) {
+	bctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	results := make([]any, len(s.branches))
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first *Failure
+	)
+	for i, m := range s.branches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bsc := &scope{prev: sc.prev, item: sc.item}
+			out, f := r.runMachine(bctx, bsc, m, input)
+			if f != nil {
+				once.Do(func() {
+					first = f
+					cancel(fmt.Errorf("branch %d failed", i))
+				})
+				return
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return any(results), nil
+}

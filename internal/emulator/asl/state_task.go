@@ -1,0 +1,184 @@
+package asl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
+)
+
+// TaskRequest is one task invocation handed to the TaskInvoker.
+type TaskRequest struct {
+	Resource     string          // e.g. "arn:aws:states:::dynamodb:updateItem"
+	Parameters   json.RawMessage // the effective task input after InputPath/Parameters
+	ExecutionArn string
+	StateName    string
+}
+
+// TaskInvoker runs Task states' resources. It returns the task result, or
+// an error: one made by NewTaskError (error name and cause) or any other
+// error, which fails the task with States.TaskFailed.
+type TaskInvoker interface {
+	Invoke(ctx context.Context, req TaskRequest) (json.RawMessage, error)
+}
+
+type taskState struct {
+	stateBase
+	resource       string
+	resourceType   string // for history: "dynamodb", "aws-sdk:dynamodb", "lambda"
+	resourceName   string // for history: "updateItem", "query"
+	params         *jsonpath.Template
+	resultSelector *jsonpath.Template
+	resultPath     resultSpec
+	timeout        int64
+	heartbeat      int64
+	retry          []retrier
+	Catch          []catcher
+}
+
+func parseTask(b stateBase, o *obj) *taskState {
+	s := &taskState{stateBase: b}
+	s.resource = o.str("Resource", true)
+	s.resourceType, s.resourceName = splitResource(s.resource)
+	if s.resource != "" && !strings.HasPrefix(s.resource, "arn:") {
+		o.errs.add(schemaFailed, "The value for the field 'Resource' must be a valid ARN at %s/Resource", o.at)
+	}
+	s.params = o.template("Parameters")
+	s.resultSelector = o.template("ResultSelector")
+	s.resultPath = o.resultPath()
+	if v, ok := o.integer("TimeoutSeconds", 1); ok {
+		s.timeout = v
+	}
+	if v, ok := o.integer("HeartbeatSeconds", 1); ok {
+		s.heartbeat = v
+	}
+	// Accepted for compatibility; the emulator has no IAM and no separate
+	// timeout/heartbeat sources.
+	o.has("TimeoutSecondsPath")
+	o.has("HeartbeatSecondsPath")
+	o.has("Credentials")
+	s.retry, s.Catch = parseRetryCatch(o)
+	return s
+}
+
+// splitResource derives history's resourceType/resource from an ARN, as
+// AWS shows them: "arn:aws:states:::aws-sdk:dynamodb:query" →
+// ("aws-sdk:dynamodb", "query").
+func splitResource(arn string) (string, string) {
+	if _, rest, ok := strings.Cut(arn, "arn:aws:states:::"); ok {
+		if i := strings.LastIndexByte(rest, ':'); i > 0 {
+			return rest[:i], rest[i+1:]
+		}
+		return rest, ""
+	}
+	parts := strings.Split(arn, ":")
+	if len(parts) > 2 {
+		return parts[2], arn
+	}
+	return "", arn
+}
+
+func (s *taskState) run(ctx context.Context, r *run, sc *scope, input any) outcome {
+	entered := r.e.now()
+	retries := 0
+	ctxObj := r.ctxFunc(sc, s.Name, entered, &retries)
+	eff, f := effectiveInput(&s.stateBase, input, ctxObj)
+	if f != nil {
+		return outcome{fail: f}
+	}
+	o := r.withRetry(ctx, s.retry, s.Catch, input, &retries, func() (any, *Failure) {
+		// Parameters are evaluated per attempt: $$.State.RetryCount changes.
+		params, f := applyTemplate(s.params, eff, ctxObj)
+		if f != nil {
+			return nil, f
+		}
+		res, f := s.invoke(ctx, r, sc, params)
+		if f != nil {
+			return nil, f
+		}
+		if res, f = applyTemplate(s.resultSelector, res, ctxObj); f != nil {
+			return nil, f
+		}
+		out, f := applyResult(s.resultPath, input, res)
+		if f != nil {
+			return nil, f
+		}
+		return effectiveOutput(&s.stateBase, out, ctxObj)
+	})
+	if o.fail == nil && !o.caught {
+		o.next = s.Next
+	}
+	return o
+}
+
+// invoke calls the TaskInvoker once, recording Scheduled/Started and the
+// result event.
+func (s *taskState) invoke(ctx context.Context, r *run, sc *scope, params any) (any, *Failure) {
+	raw, err := jsonpath.Marshal(params)
+	if err != nil {
+		return nil, &Failure{Error: StatesRuntime, Cause: err.Error()}
+	}
+	r.emit(sc, "TaskScheduled", func(ev *HistoryEvent) {
+		ev.TaskScheduled = &TaskScheduledDetails{ResourceType: s.resourceType, Resource: s.resourceName, Region: r.e.opts.Region, Parameters: string(raw), TimeoutInSeconds: s.timeout, HeartbeatInSeconds: s.heartbeat}
+	})
+	r.emit(sc, "TaskStarted", func(ev *HistoryEvent) {
+		ev.TaskStarted = &TaskResourceDetails{ResourceType: s.resourceType, Resource: s.resourceName}
+	})
+	callCtx := ctx
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithTimeout(ctx, time.Duration(s.timeout)*time.Second)
+		defer cancel()
+	}
+	fail := func(f *Failure, typ string) (any, *Failure) {
+		r.emit(sc, typ, func(ev *HistoryEvent) {
+			d := &TaskFailedDetails{ResourceType: s.resourceType, Resource: s.resourceName, Error: f.Error, Cause: f.Cause}
+			if typ == "TaskTimedOut" {
+				ev.TaskTimedOut = d
+			} else {
+				ev.TaskFailed = d
+			}
+		})
+		return nil, f
+	}
+	if r.e.opts.Tasks == nil {
+		return fail(&Failure{Error: StatesTaskFailed, Cause: "no task invoker is configured for resource " + s.resource}, "TaskFailed")
+	}
+	out, err := safeInvoke(callCtx, r.e.opts.Tasks, TaskRequest{Resource: s.resource, Parameters: raw, ExecutionArn: r.arn, StateName: s.Name})
+	if ctx.Err() != nil {
+		// Stopped or shutting down: not a task failure.
+		return nil, abortedFailure(ctx)
+	}
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && callCtx.Err() != nil {
+			return fail(&Failure{Error: StatesTimeout, Cause: fmt.Sprintf("The task did not complete within %d seconds", s.timeout)}, "TaskTimedOut")
+		}
+		return fail(failureFromTaskError(err), "TaskFailed")
+	}
+	var res any = map[string]any{}
+	if len(out) > 0 {
+		v, perr := jsonpath.ParseJSON(out)
+		if perr != nil {
+			return fail(&Failure{Error: StatesTaskFailed, Cause: "the task returned invalid JSON: " + perr.Error()}, "TaskFailed")
+		}
+		res = v
+	}
+	r.emit(sc, "TaskSucceeded", func(ev *HistoryEvent) {
+		ev.TaskSucceeded = &TaskSucceededDetails{ResourceType: s.resourceType, Resource: s.resourceName, Output: string(out)}
+	})
+	return res, nil
+}
+
+// safeInvoke keeps a panicking invoker from crashing the engine.
+func safeInvoke(ctx context.Context, t TaskInvoker, req TaskRequest) (out json.RawMessage, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("task invoker panicked: %v", p)
+		}
+	}()
+	return t.Invoke(ctx, req)
+}

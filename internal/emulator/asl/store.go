@@ -1,0 +1,88 @@
+package asl
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/sfapi/sfapi/internal/emulator/kv"
+)
+
+// Buckets owned by the engine.
+var (
+	bucketMachines    = []byte("sfn.machines")    // state machine ARN → StateMachine JSON
+	bucketDefinitions = []byte("sfn.definitions") // definition hash → definition text (snapshots for executions)
+	bucketExecutions  = []byte("sfn.executions")  // execution ARN → Execution JSON
+	bucketHistory     = []byte("sfn.history")     // execution ARN + 0x00 + big-endian event id → HistoryEvent JSON
+	bucketCheckpoints = []byte("sfn.checkpoints") // execution ARN → checkpoint JSON (RUNNING executions only)
+	bucketRunning     = []byte("sfn.running")     // execution ARN → "" (index of RUNNING executions)
+)
+
+var allBuckets = [][]byte{bucketMachines, bucketDefinitions, bucketExecutions, bucketHistory, bucketCheckpoints, bucketRunning}
+
+// checkpoint is where a RUNNING STANDARD execution resumes: the next
+// state and its input, written in the same transaction as the history
+// events of the transition that led there.
+type checkpoint struct {
+	State       string          `json:"state"`
+	Input       json.RawMessage `json:"input"`
+	LastEventID int64           `json:"lastEventId"`
+	// PrevEventID chains the resumed state's first event to the last one.
+	PrevEventID int64 `json:"prevEventId"`
+}
+
+// execRecord is the stored form of an execution.
+type execRecord struct {
+	Execution
+	DefHash string `json:"defHash"`
+}
+
+func historyKey(arn string, id int64) []byte {
+	k := make([]byte, 0, len(arn)+9)
+	k = append(k, arn...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, uint64(id))
+}
+
+func historyPrefix(arn string) []byte {
+	return append([]byte(arn), 0)
+}
+
+func ensureBuckets(db *kv.DB) error {
+	return db.Update(func(tx *kv.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	})
+}
+
+func getJSON(tx *kv.Tx, bucket []byte, key string, v any) (bool, error) {
+	data := tx.Bucket(bucket).Get([]byte(key))
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("decode %s/%s: %w", bucket, key, err)
+	}
+	return true, nil
+}
+
+func putJSON(tx *kv.Tx, bucket []byte, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", bucket, err)
+	}
+	return tx.Bucket(bucket).Put(key, data)
+}
+
+func putEvents(tx *kv.Tx, arn string, events []HistoryEvent) error {
+	for i := range events {
+		if err := putJSON(tx, bucketHistory, historyKey(arn, events[i].ID), &events[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,299 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sfapi/sfapi/internal/emulator/apigw"
+	"github.com/sfapi/sfapi/internal/emulator/asl"
+	"github.com/sfapi/sfapi/internal/emulator/awsjson"
+	"github.com/sfapi/sfapi/internal/emulator/ddb"
+	"github.com/sfapi/sfapi/internal/emulator/ddbapi"
+	"github.com/sfapi/sfapi/internal/emulator/eventsapi"
+	"github.com/sfapi/sfapi/internal/emulator/kv"
+	"github.com/sfapi/sfapi/internal/emulator/push"
+	"github.com/sfapi/sfapi/internal/emulator/push/ws"
+	"github.com/sfapi/sfapi/internal/emulator/sfnapi"
+	"github.com/sfapi/sfapi/internal/project"
+)
+
+// Options configure an Emulator.
+type Options struct {
+	Project *project.Project
+	// DataDir holds the stores; created if missing.
+	DataDir string
+	// InMemory keeps nothing across restarts (stores in a temp dir, no fsync).
+	InMemory bool
+	// Reset deletes the stores in DataDir before starting.
+	Reset bool
+	// Listener addresses (host:port; port 0 picks a free port; an empty
+	// host means 127.0.0.1).
+	APIAddr, AWSAddr, WSAddr string
+	Logger                   *slog.Logger
+	Now                      func() time.Time
+}
+
+// Emulator is the embedded backend of `sfapi dev`.
+type Emulator struct {
+	opts Options
+	log  *slog.Logger
+
+	stores   []*kv.DB
+	ddb      *ddb.Engine
+	sfn      *asl.Engine
+	router   *push.Router
+	hub      *push.Hub
+	mux      *awsjson.Mux
+	api      *apigw.API
+	wsServer *ws.Server
+	warnings []string
+
+	servers   []*http.Server
+	pipes     sync.WaitGroup
+	stopPipes context.CancelFunc
+	started   bool
+}
+
+// New checks the options; Start does the work.
+func New(opts Options) (*Emulator, error) {
+	if opts.Project == nil {
+		return nil, errors.New("emulator: a project is required")
+	}
+	if opts.DataDir == "" {
+		opts.DataDir = filepath.Join(opts.Project.Dir, ".sfapi")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	for _, a := range []*string{&opts.APIAddr, &opts.AWSAddr, &opts.WSAddr} {
+		n, err := NormalizeAddr(*a)
+		if err != nil {
+			return nil, err
+		}
+		*a = n
+	}
+	return &Emulator{opts: opts, log: opts.Logger}, nil
+}
+
+// NormalizeAddr checks a listener address and fills in the default host
+// 127.0.0.1 (sfapi never listens beyond loopback unless told to).
+func NormalizeAddr(addr string) (string, error) {
+	if addr == "" {
+		return "127.0.0.1:0", nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("want host:port: %w", err)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// Warnings lists things of the project that cannot run locally (for
+// example aws_proxy Lambda routes); `sfapi dev` prints them at start.
+func (e *Emulator) Warnings() []string { return e.warnings }
+
+// Start opens the stores, provisions the project, binds the three
+// listeners, resumes unfinished executions and starts the pipes. It
+// returns once every listener accepts connections.
+func (e *Emulator) Start(ctx context.Context) (ep Endpoints, err error) {
+	if e.started {
+		return ep, errors.New("emulator: already started")
+	}
+	e.started = true
+	defer func() {
+		if err != nil {
+			e.closeStores()
+		}
+	}()
+	if err := e.openStores(); err != nil {
+		return ep, err
+	}
+	if err := e.buildEngines(); err != nil {
+		return ep, err
+	}
+	if err := e.provision(ctx); err != nil {
+		return ep, err
+	}
+	apiLn, awsLn, wsLn, err := e.listen()
+	if err != nil {
+		return ep, err
+	}
+	ep = Endpoints{
+		API: "http://" + apiLn.Addr().String(),
+		AWS: "http://" + awsLn.Addr().String(),
+		WS:  "ws://" + wsLn.Addr().String() + e.opts.Project.WebSocketPath(),
+		PID: os.Getpid(),
+	}
+	e.serve(apiLn, e.api)
+	e.serve(awsLn, e.awsHandler())
+	e.serve(wsLn, e.wsServer)
+	if err := e.sfn.Start(ctx); err != nil {
+		return ep, fmt.Errorf("resume executions: %w", err)
+	}
+	if err := e.startPipes(); err != nil {
+		return ep, err
+	}
+	if err := writeEndpoints(e.opts.DataDir, ep); err != nil {
+		return ep, err
+	}
+	return ep, nil
+}
+
+// openStores opens one kv database per engine in the data dir.
+func (e *Emulator) openStores() error {
+	dir := e.opts.DataDir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	// A stale endpoints file must not point clients at a dead process.
+	_ = os.Remove(filepath.Join(dir, EndpointsFile))
+	if e.opts.Reset {
+		for _, name := range []string{"dynamodb.db", "stepfunctions.db", "pipes.db"} {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("reset: %w", err)
+			}
+		}
+	}
+	for _, name := range []string{"dynamodb.db", "stepfunctions.db", "pipes.db"} {
+		db, err := kv.Open(filepath.Join(dir, name), kv.Options{InMemory: e.opts.InMemory})
+		if err != nil {
+			return err
+		}
+		e.stores = append(e.stores, db)
+	}
+	return nil
+}
+
+func (e *Emulator) closeStores() {
+	for _, db := range e.stores {
+		if err := db.Close(); err != nil {
+			e.log.Error("close store", "path", db.Path(), "err", err)
+		}
+	}
+	e.stores = nil
+}
+
+func (e *Emulator) buildEngines() error {
+	p := e.opts.Project
+	var err error
+	e.ddb, err = ddb.Open(e.stores[0], ddb.Options{Region: p.Region(), AccountID: p.AccountID(), Logger: e.log.With("component", "ddb"), Now: e.opts.Now})
+	if err != nil {
+		return fmt.Errorf("open dynamodb: %w", err)
+	}
+	e.mux = awsjson.NewMux(e.log.With("component", "aws"))
+	e.sfn, err = asl.NewEngine(asl.Options{Store: e.stores[1], Tasks: tasks{mux: e.mux}, Logger: e.log, Now: e.opts.Now, Region: p.Region(), AccountID: p.AccountID()})
+	if err != nil {
+		return fmt.Errorf("open step functions: %w", err)
+	}
+	e.hub = push.NewHub()
+	e.router = push.NewRouter(push.RouterOptions{Region: p.Region(), AccountID: p.AccountID(), Hub: e.hub, Logger: e.log.With("component", "events"), Now: e.opts.Now})
+	ddbapi.Register(e.mux, e.ddb)
+	sfnapi.Register(e.mux, e.sfn)
+	eventsapi.Register(e.mux, e.router)
+
+	e.wsServer = ws.NewServer(e.hub, ws.Options{Path: p.WebSocketPath(), Logger: e.log.With("component", "ws")})
+
+	doc, lines, err := p.OpenAPI()
+	if err != nil {
+		return err
+	}
+	e.api, err = apigw.New(apigw.Options{
+		Doc: doc, File: p.OpenAPIFile(), Lines: lines, Stage: p.Stage(),
+		Integrations: integrations{mux: e.mux},
+		Logger:       e.log.With("component", "apigw"),
+		Now:          e.opts.Now,
+		Region:       p.Region(), AccountID: p.AccountID(),
+	})
+	if err != nil {
+		return err
+	}
+	e.warnings = append(e.warnings, e.api.Warnings()...)
+	return nil
+}
+
+func (e *Emulator) listen() (api, aws, wsl net.Listener, err error) {
+	var lns []net.Listener
+	for _, addr := range []string{e.opts.APIAddr, e.opts.AWSAddr, e.opts.WSAddr} {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, nil, nil, fmt.Errorf("listen on %s: %w", addr, err)
+		}
+		lns = append(lns, ln)
+	}
+	return lns[0], lns[1], lns[2], nil
+}
+
+func (e *Emulator) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelDebug)}
+	e.servers = append(e.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("server stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+}
+
+// awsHandler serves the AWS JSON services and, on paths holding
+// "/@connections/", the API Gateway management API of the push API.
+func (e *Emulator) awsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/@connections/") {
+			e.wsServer.ServeHTTP(w, r)
+			return
+		}
+		e.mux.ServeHTTP(w, r)
+	})
+}
+
+// Shutdown stops the listeners, then the pipes, the executions and the push
+// hub, and closes the stores. Running executions stay RUNNING on disk and
+// resume at the next Start.
+func (e *Emulator) Shutdown(ctx context.Context) error {
+	var g errgroup.Group
+	for _, srv := range e.servers {
+		g.Go(func() error { return srv.Shutdown(ctx) })
+	}
+	if e.wsServer != nil {
+		g.Go(func() error { return e.wsServer.Shutdown(ctx) })
+	}
+	err := g.Wait()
+	if e.stopPipes != nil {
+		e.stopPipes()
+		e.pipes.Wait()
+	}
+	if e.sfn != nil {
+		if serr := e.sfn.Shutdown(ctx); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	if e.hub != nil {
+		e.hub.Close()
+	}
+	e.closeStores()
+	_ = os.Remove(filepath.Join(e.opts.DataDir, EndpointsFile))
+	return err
+}
+
+// Mux returns the in-process AWS endpoint (tests and benchmarks call it
+// without a network).
+func (e *Emulator) Mux() *awsjson.Mux { return e.mux }

@@ -1,0 +1,343 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl"
+	"github.com/sfapi/sfapi/internal/emulator/ddb"
+	"github.com/sfapi/sfapi/internal/emulator/pipes"
+	"github.com/sfapi/sfapi/internal/emulator/push"
+	"github.com/sfapi/sfapi/internal/emulator/streams"
+	"github.com/sfapi/sfapi/internal/project"
+)
+
+// provision creates what the manifest declares: tables (kept across
+// restarts; an existing table must match), state machines (updated in
+// place when the definition changed; running executions keep the version
+// they started with) and event rules (in memory, rebuilt every start).
+func (e *Emulator) provision(ctx context.Context) error {
+	p := e.opts.Project
+	for _, t := range p.Tables() {
+		if err := e.ddb.EnsureTable(ctx, tableSpec(t)); err != nil {
+			return fmt.Errorf("%s: table %s: %w", t.Pos, t.LogicalID, err)
+		}
+	}
+	for _, sm := range p.StateMachines() {
+		if err := e.ensureStateMachine(ctx, sm); err != nil {
+			return fmt.Errorf("%s: state machine %s: %w", sm.DefinitionFile, sm.LogicalID, err)
+		}
+	}
+	for _, r := range p.Rules() {
+		if err := e.putRule(r); err != nil {
+			return fmt.Errorf("%s: rule %s: %w", r.Pos, r.LogicalID, err)
+		}
+	}
+	return nil
+}
+
+func tableSpec(t project.Table) ddb.TableSpec {
+	spec := ddb.TableSpec{
+		TableName:   t.Name,
+		BillingMode: t.BillingMode,
+	}
+	defs := map[string]string{}
+	addKey := func(schema *[]ddb.KeySchemaElement, k project.KeyAttr, keyType string) {
+		*schema = append(*schema, ddb.KeySchemaElement{AttributeName: k.Name, KeyType: keyType})
+		defs[k.Name] = k.Type
+	}
+	addKey(&spec.KeySchema, t.PartitionKey, "HASH")
+	if t.SortKey != nil {
+		addKey(&spec.KeySchema, *t.SortKey, "RANGE")
+	}
+	index := func(ix project.Index) ddb.IndexSpec {
+		is := ddb.IndexSpec{IndexName: ix.Name, Projection: ddb.Projection{ProjectionType: ix.Projection, NonKeyAttributes: ix.NonKeyAttributes}}
+		addKey(&is.KeySchema, ix.PartitionKey, "HASH")
+		if ix.SortKey != nil {
+			addKey(&is.KeySchema, *ix.SortKey, "RANGE")
+		}
+		return is
+	}
+	for _, ix := range t.GSIs {
+		spec.GlobalSecondaryIndexes = append(spec.GlobalSecondaryIndexes, index(ix))
+	}
+	for _, ix := range t.LSIs {
+		spec.LocalSecondaryIndexes = append(spec.LocalSecondaryIndexes, index(ix))
+	}
+	// Attribute definitions in key-schema order, each once.
+	seen := map[string]bool{}
+	appendDef := func(schema []ddb.KeySchemaElement) {
+		for _, k := range schema {
+			if !seen[k.AttributeName] {
+				seen[k.AttributeName] = true
+				spec.AttributeDefinitions = append(spec.AttributeDefinitions, ddb.AttributeDefinition{AttributeName: k.AttributeName, AttributeType: defs[k.AttributeName]})
+			}
+		}
+	}
+	appendDef(spec.KeySchema)
+	for _, ix := range append(append([]ddb.IndexSpec{}, spec.GlobalSecondaryIndexes...), spec.LocalSecondaryIndexes...) {
+		appendDef(ix.KeySchema)
+	}
+	if t.StreamViewType != "" {
+		spec.StreamSpecification = &ddb.StreamSpec{StreamEnabled: true, StreamViewType: streams.ViewType(t.StreamViewType)}
+	}
+	return spec
+}
+
+func (e *Emulator) ensureStateMachine(ctx context.Context, sm project.StateMachine) error {
+	p := e.opts.Project
+	arn := p.StateMachineARN(sm.Name)
+	role := fmt.Sprintf("arn:aws:iam::%s:role/%s-%s", p.AccountID(), p.Manifest.Name, sm.LogicalID)
+	cur, err := e.sfn.DescribeStateMachine(ctx, arn)
+	if err != nil {
+		if !isCode(err, "StateMachineDoesNotExist") {
+			return err
+		}
+		_, err = e.sfn.CreateStateMachine(ctx, sm.Name, sm.Definition, sm.Type, role)
+		return err
+	}
+	if cur.Type != sm.Type {
+		return fmt.Errorf("the saved state machine is %s but the manifest says %s; run sfapi dev --reset to recreate it", cur.Type, sm.Type)
+	}
+	if cur.Definition == sm.Definition {
+		return nil
+	}
+	_, err = e.sfn.UpdateStateMachine(ctx, arn, sm.Definition, role)
+	return err
+}
+
+// isCode reports whether err is an engine error with the given AWS code.
+func isCode(err error, code string) bool {
+	var ae interface{ AWSCode() string }
+	if errors.As(err, &ae) {
+		return ae.AWSCode() == code
+	}
+	return false
+}
+
+func (e *Emulator) putRule(r project.Rule) error {
+	if _, err := e.router.PutRule(push.RuleSpec{Name: r.Name, EventBusName: r.EventBus, EventPattern: r.EventPattern, State: r.State}); err != nil {
+		return err
+	}
+	var targets []push.TargetSpec
+	for i, t := range r.Targets {
+		spec := push.TargetSpec{ID: fmt.Sprintf("%s-%d", r.LogicalID, i+1), Input: t.Input, InputPath: t.InputPath}
+		if t.InputTransformer != nil {
+			spec.InputTransformer = &push.InputTransformer{InputPathsMap: t.InputTransformer.InputPathsMap, InputTemplate: t.InputTransformer.InputTemplate}
+		}
+		switch {
+		case t.Push != "":
+			spec.ARN = "arn:sfapi:push:::" + t.Push
+		case t.Log:
+			spec.ARN = "arn:sfapi:log:::" + r.Name
+		case t.EventBus != "":
+			spec.ARN = e.opts.Project.EventBusARN(t.EventBus)
+		case t.StateMachine != "":
+			sm, ok := e.stateMachine(t.StateMachine)
+			if !ok {
+				return fmt.Errorf("target state machine %s is not in the manifest", t.StateMachine)
+			}
+			spec.ARN = e.opts.Project.StateMachineARN(sm.Name)
+			spec.Bound = startExecutionTarget{sfn: e.sfn, arn: spec.ARN}
+		}
+		targets = append(targets, spec)
+	}
+	failed, err := e.router.PutTargets(r.EventBus, r.Name, targets)
+	if err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("target %s: %s", failed[0].TargetID, failed[0].ErrorMessage)
+	}
+	return nil
+}
+
+func (e *Emulator) stateMachine(logicalID string) (project.StateMachine, bool) {
+	for _, sm := range e.opts.Project.StateMachines() {
+		if sm.LogicalID == logicalID {
+			return sm, true
+		}
+	}
+	return project.StateMachine{}, false
+}
+
+// startExecutionTarget starts an execution per delivered event, as an
+// EventBridge rule target does.
+type startExecutionTarget struct {
+	sfn *asl.Engine
+	arn string
+}
+
+func (t startExecutionTarget) Deliver(ctx context.Context, ev []byte) error {
+	_, err := t.sfn.StartExecution(ctx, t.arn, "", string(ev))
+	return err
+}
+
+// startPipes runs one poller per manifest pipe until Shutdown.
+func (e *Emulator) startPipes() error {
+	p := e.opts.Project
+	store := pipes.NewStore(e.stores[2])
+	ctx, cancel := context.WithCancel(context.Background())
+	e.stopPipes = cancel
+	for _, pc := range p.Pipes() {
+		pipe, err := e.newPipe(pc, store)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("%s: pipe %s: %w", pc.Pos, pc.LogicalID, err)
+		}
+		e.pipes.Go(func() {
+			if err := pipe.Run(ctx); err != nil {
+				e.log.Error("pipe stopped", "pipe", pc.LogicalID, "err", err)
+			}
+		})
+	}
+	return nil
+}
+
+func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, error) {
+	p := e.opts.Project
+	var table project.Table
+	for _, t := range p.Tables() {
+		if t.LogicalID == pc.Source.Table {
+			table = t
+		}
+	}
+	streamARN, ok := e.ddb.StreamARN(table.Name)
+	if !ok {
+		return nil, fmt.Errorf("table %s has no stream", table.Name)
+	}
+	cfg := pipes.Config{
+		Name:             pc.LogicalID,
+		SourceARN:        streamARN,
+		StartingPosition: pc.Source.StartingPosition,
+		BatchSize:        pc.Source.BatchSize,
+		BatchingWindow:   time.Duration(pc.Source.MaximumBatchingWindowInSeconds) * time.Second,
+		MaxRetryAttempts: pc.Source.MaximumRetryAttempts,
+		Bisect:           pc.Source.BisectBatchOnFunctionError,
+		InputTemplate:    pc.Target.InputTemplate,
+		NameTemplate:     pc.Target.ExecutionName,
+	}
+	if pc.Source.MaximumRecordAgeInSeconds > 0 {
+		cfg.MaxRecordAge = time.Duration(pc.Source.MaximumRecordAgeInSeconds) * time.Second
+	}
+	for _, f := range pc.Source.Filters {
+		pat, err := push.CompilePattern([]byte(f))
+		if err != nil {
+			return nil, fmt.Errorf("filter %s: %w", f, err)
+		}
+		cfg.Filters = append(cfg.Filters, patternFilter{pat})
+	}
+	var target pipes.Target
+	switch {
+	case pc.Target.StateMachine != "":
+		sm, ok := e.stateMachine(pc.Target.StateMachine)
+		if !ok {
+			return nil, fmt.Errorf("target state machine %s is not in the manifest", pc.Target.StateMachine)
+		}
+		target = stateMachineTarget{sfn: e.sfn, arn: p.StateMachineARN(sm.Name), sync: pc.Target.InvocationType == project.InvocationRequestResponse}
+	case pc.Target.EventBus != "":
+		target = eventBusTarget{router: e.router, bus: pc.Target.EventBus, source: "Pipe " + pc.LogicalID}
+	case pc.Target.Push != "":
+		target = pushTarget{hub: e.hub, channel: pc.Target.Push}
+	default:
+		return nil, errors.New("pipe has no target")
+	}
+	return pipes.New(cfg, streamSource{engine: e.ddb, arn: streamARN}, target, store, e.log.With("component", "pipes"))
+}
+
+type patternFilter struct{ p *push.Pattern }
+
+func (f patternFilter) MatchJSON(doc []byte) bool { return f.p.Match(doc) }
+
+// streamSource reads a table's stream in process.
+type streamSource struct {
+	engine *ddb.Engine
+	arn    string
+}
+
+func (s streamSource) Read(ctx context.Context, after string, limit int) ([]pipes.Record, error) {
+	recs, err := s.engine.ReadStream(ctx, s.arn, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pipes.Record, len(recs))
+	for i, r := range recs {
+		body, err := json.Marshal(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = pipes.Record{SequenceNumber: r.DynamoDB.SequenceNumber, Body: body}
+	}
+	return out, nil
+}
+
+func (s streamSource) Wait(ctx context.Context, after string) error {
+	return s.engine.WaitStream(ctx, s.arn, after)
+}
+
+func (s streamSource) Latest(ctx context.Context) (string, error) {
+	return s.engine.LatestSequence(ctx, s.arn)
+}
+
+// stateMachineTarget starts one execution per batch. FIRE_AND_FORGET
+// (STANDARD) returns once the execution is durably started; a redelivered
+// batch with the same name and input is the same execution, which is how a
+// job can never run twice.
+type stateMachineTarget struct {
+	sfn  *asl.Engine
+	arn  string
+	sync bool
+}
+
+func (t stateMachineTarget) Invoke(ctx context.Context, b pipes.Batch) error {
+	if t.sync {
+		res, err := t.sfn.StartSyncExecution(ctx, t.arn, b.Name, string(b.Input))
+		if err != nil {
+			return err
+		}
+		if res.Status != "SUCCEEDED" {
+			return fmt.Errorf("execution %s: %s: %s", res.Status, res.Error, res.Cause)
+		}
+		return nil
+	}
+	_, err := t.sfn.StartExecution(ctx, t.arn, b.Name, string(b.Input))
+	return err
+}
+
+// eventBusTarget puts each record on a bus as Pipes does.
+type eventBusTarget struct {
+	router *push.Router
+	bus    string
+	source string
+}
+
+func (t eventBusTarget) Invoke(ctx context.Context, b pipes.Batch) error {
+	var entries []push.Entry
+	for _, r := range b.Records {
+		entries = append(entries, push.Entry{EventBusName: t.bus, Source: t.source, DetailType: "Event from aws:dynamodb", Detail: string(r.Body)})
+	}
+	out, err := t.router.PutEvents(ctx, entries)
+	if err != nil {
+		return err
+	}
+	if out.FailedEntryCount > 0 {
+		return fmt.Errorf("event bus %s rejected %d of %d events", t.bus, out.FailedEntryCount, len(entries))
+	}
+	return nil
+}
+
+// pushTarget publishes each record to WebSocket subscribers.
+type pushTarget struct {
+	hub     *push.Hub
+	channel string
+}
+
+func (t pushTarget) Invoke(_ context.Context, b pipes.Batch) error {
+	for _, r := range b.Records {
+		t.hub.Publish(t.channel, r.Body)
+	}
+	return nil
+}

@@ -1,0 +1,381 @@
+package ws
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/sfapi/sfapi/internal/emulator/push"
+)
+
+// Defaults and limits.
+const (
+	DefaultPingInterval = 30 * time.Second
+	// MaxPostBytes is API Gateway's 128 KB limit on PostToConnection data.
+	MaxPostBytes = 128 * 1024
+	// ConnectionIDHeader carries the connection id in the handshake
+	// response.
+	ConnectionIDHeader = "X-Sfapi-Connection-Id"
+	// directBuffer bounds @connections POSTs queued for one connection.
+	directBuffer = 64
+	writeTimeout = 5 * time.Second
+	// pongTimeout is the least time a ping may wait for its pong.
+	pongTimeout = 10 * time.Second
+)
+
+// Options configures a Server.
+type Options struct {
+	// Path clients connect to, e.g. "/jobs"; its last segment names the
+	// Hub channel. "" accepts any path and uses the request path's last
+	// segment.
+	Path   string
+	Logger *slog.Logger
+	// PingInterval between keepalive pings; 0 means DefaultPingInterval.
+	PingInterval time.Duration
+	// OriginPatterns are extra browser origins allowed to connect (see
+	// websocket.AcceptOptions); same-origin and non-browser clients are
+	// always allowed.
+	OriginPatterns []string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is an http.Handler serving WebSocket subscribers and the
+// @connections management API.
+type Server struct {
+	hub  *push.Hub
+	opts Options
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	conns   map[string]*conn
+	closing bool
+	wg      sync.WaitGroup
+}
+
+type conn struct {
+	id          string
+	ws          *websocket.Conn
+	direct      chan []byte
+	closeReq    chan websocket.StatusCode
+	closeOnce   sync.Once
+	connectedAt time.Time
+	lastActive  atomic.Int64 // unix nanos
+	sourceIP    string
+	userAgent   string
+}
+
+// NewServer returns a Server fanning hub messages out to WebSocket clients.
+func NewServer(hub *push.Hub, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.PingInterval <= 0 {
+		opts.PingInterval = DefaultPingInterval
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	opts.Path = strings.TrimSuffix(opts.Path, "/")
+	return &Server{hub: hub, opts: opts, log: opts.Logger.With("component", "ws"), conns: map[string]*conn{}}
+}
+
+// ServeHTTP routes @connections calls to the management API and everything
+// else on Path to the WebSocket upgrade.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if i := strings.Index(r.URL.Path, "/@connections/"); i >= 0 {
+		s.manage(w, r, r.URL.Path[i+len("/@connections/"):])
+		return
+	}
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	if s.opts.Path != "" && path != s.opts.Path {
+		http.NotFound(w, r)
+		return
+	}
+	channel := path[strings.LastIndexByte(path, '/')+1:]
+	if channel == "" {
+		http.NotFound(w, r)
+		return
+	}
+	s.serveWS(w, r, channel)
+}
+
+func newConnectionID() string {
+	// 11 random bytes encode to 16 characters ending in '=', the shape of
+	// API Gateway connection ids ("L0SM9cOFvHcCIhw="), URL-safe alphabet.
+	var b [11]byte
+	_, _ = rand.Read(b[:])
+	return base64.URLEncoding.EncodeToString(b[:])
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string) {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	id := newConnectionID()
+	w.Header().Set(ConnectionIDHeader, id)
+	wsc, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.opts.OriginPatterns})
+	if err != nil {
+		s.log.Debug("websocket accept", "err", err)
+		return
+	}
+	ip, _, splitErr := net.SplitHostPort(r.RemoteAddr)
+	if splitErr != nil {
+		ip = r.RemoteAddr
+	}
+	now := s.opts.Now()
+	c := &conn{id: id, ws: wsc, direct: make(chan []byte, directBuffer), closeReq: make(chan websocket.StatusCode, 1),
+		connectedAt: now, sourceIP: ip, userAgent: r.UserAgent()}
+	c.lastActive.Store(now.UnixNano())
+	sub := s.hub.Subscribe(channel)
+	s.mu.Lock()
+	s.conns[id] = c
+	s.mu.Unlock()
+	defer func() {
+		sub.Close()
+		s.mu.Lock()
+		delete(s.conns, id)
+		s.mu.Unlock()
+	}()
+	s.log.Debug("connected", "connection_id", id, "channel", channel)
+	s.run(r.Context(), c, sub, r.URL.Query().Get("jobId"))
+}
+
+// run pumps messages to the client until the connection ends.
+func (s *Server) run(parent context.Context, c *conn, sub *push.Subscription, jobID string) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	defer c.ws.CloseNow()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	// The reader keeps control frames (pong, close) flowing and counts
+	// client messages as activity; API Gateway routes have no meaning here.
+	wg.Go(func() {
+		defer cancel()
+		for {
+			if _, _, err := c.ws.Read(ctx); err != nil {
+				return
+			}
+			c.lastActive.Store(s.opts.Now().UnixNano())
+		}
+	})
+	wg.Go(func() {
+		t := time.NewTicker(s.opts.PingInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				pctx, pcancel := context.WithTimeout(ctx, max(s.opts.PingInterval, pongTimeout))
+				err := c.ws.Ping(pctx)
+				pcancel()
+				if err != nil {
+					s.log.Debug("ping failed", "connection_id", c.id, "err", err)
+					cancel()
+					return
+				}
+			}
+		}
+	})
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case code := <-c.closeReq:
+			_ = c.ws.Close(code, closeReason(code))
+			return
+		case msg, ok := <-sub.Messages():
+			if !ok {
+				switch {
+				case errors.Is(sub.Err(), push.ErrSlowSubscriber):
+					_ = c.ws.Close(websocket.StatusTryAgainLater, "slow consumer")
+				default:
+					_ = c.ws.Close(websocket.StatusGoingAway, "server shutting down")
+				}
+				return
+			}
+			if jobID != "" && !matchesJob(msg, jobID) {
+				continue
+			}
+			if !s.write(ctx, c, msg) {
+				return
+			}
+		case msg := <-c.direct:
+			if !s.write(ctx, c, msg) {
+				return
+			}
+		}
+	}
+}
+
+func closeReason(code websocket.StatusCode) string {
+	if code == websocket.StatusGoingAway {
+		return "server shutting down"
+	}
+	return ""
+}
+
+func (s *Server) write(ctx context.Context, c *conn, msg []byte) bool {
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if err := c.ws.Write(wctx, websocket.MessageText, msg); err != nil {
+		s.log.Debug("write failed", "connection_id", c.id, "err", err)
+		return false
+	}
+	c.lastActive.Store(s.opts.Now().UnixNano())
+	return true
+}
+
+// matchesJob reports whether msg is JSON whose detail.jobId equals id
+// (strings compare exactly; numbers by their JSON text).
+func matchesJob(msg []byte, id string) bool {
+	var ev struct {
+		Detail struct {
+			JobID json.RawMessage `json:"jobId"`
+		} `json:"detail"`
+	}
+	if json.Unmarshal(msg, &ev) != nil || len(ev.Detail.JobID) == 0 {
+		return false
+	}
+	var s string
+	if json.Unmarshal(ev.Detail.JobID, &s) == nil {
+		return s == id
+	}
+	return string(ev.Detail.JobID) == id
+}
+
+func (c *conn) requestClose(code websocket.StatusCode) {
+	c.closeOnce.Do(func() { c.closeReq <- code })
+}
+
+func (s *Server) lookup(id string) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns[id]
+}
+
+// Connections returns the number of open connections.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Shutdown closes every connection with 1001 going-away and waits for
+// their handlers to finish, or for ctx. New connections are refused.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for _, c := range s.conns {
+		c.requestClose(websocket.StatusGoingAway)
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("shutdown websocket server: %w", ctx.Err())
+	}
+}
+
+// connectionInfo is GetConnection's response body (restJson1, member
+// names as the service model's jsonName, ISO 8601 timestamps).
+type connectionInfo struct {
+	ConnectedAt  string   `json:"connectedAt"`
+	Identity     identity `json:"identity"`
+	LastActiveAt string   `json:"lastActiveAt"`
+}
+
+type identity struct {
+	SourceIP  string `json:"sourceIp"`
+	UserAgent string `json:"userAgent"`
+}
+
+const isoMillis = "2006-01-02T15:04:05.000Z"
+
+// manage serves the apigatewaymanagementapi operations.
+func (s *Server) manage(w http.ResponseWriter, r *http.Request, id string) {
+	c := s.lookup(id)
+	if id == "" || strings.Contains(id, "/") {
+		writeError(w, http.StatusNotFound, "NotFoundException", "No method found matching route "+r.URL.Path)
+		return
+	}
+	switch r.Method {
+	case http.MethodPost, http.MethodGet, http.MethodDelete:
+	default:
+		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowedException", "Method "+r.Method+" is not allowed on @connections")
+		return
+	}
+	if c == nil {
+		writeError(w, http.StatusGone, "GoneException", "")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		info := connectionInfo{
+			ConnectedAt:  c.connectedAt.UTC().Format(isoMillis),
+			Identity:     identity{SourceIP: c.sourceIP, UserAgent: c.userAgent},
+			LastActiveAt: time.Unix(0, c.lastActive.Load()).UTC().Format(isoMillis),
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(info)
+	case http.MethodDelete:
+		c.requestClose(websocket.StatusNormalClosure)
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPost:
+		data, err := io.ReadAll(io.LimitReader(r.Body, MaxPostBytes+1))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "BadRequestException", "read request body: "+err.Error())
+			return
+		}
+		if len(data) > MaxPostBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, "PayloadTooLargeException", "Payload too large")
+			return
+		}
+		select {
+		case c.direct <- data:
+			w.WriteHeader(http.StatusOK)
+		default:
+			writeError(w, http.StatusTooManyRequests, "LimitExceededException", "Too many messages queued for connection "+id)
+		}
+	}
+}
+
+// writeError writes a restJson1 error: the code in x-amzn-ErrorType and a
+// JSON body with "message", which the SDKs read.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", code)
+	w.WriteHeader(status)
+	var body []byte
+	if msg == "" {
+		body = []byte(`{"message":null}`)
+	} else {
+		body, _ = json.Marshal(map[string]string{"message": msg})
+	}
+	_, _ = w.Write(body)
+}

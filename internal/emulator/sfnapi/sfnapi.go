@@ -1,0 +1,532 @@
+package sfnapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl"
+	"github.com/sfapi/sfapi/internal/emulator/awsjson"
+)
+
+// ServiceName is the X-Amz-Target prefix of Step Functions.
+const ServiceName = "AWSStepFunctions"
+
+// Register adds the Step Functions service backed by e to mux.
+func Register(mux *awsjson.Mux, e *asl.Engine) {
+	h := &handler{e: e}
+	mux.Register(&awsjson.Service{
+		TargetPrefix: ServiceName,
+		ContentType:  "application/x-amz-json-1.0",
+		Operations: map[string]awsjson.Operation{
+			"CreateStateMachine":               h.createStateMachine,
+			"DescribeStateMachine":             h.describeStateMachine,
+			"UpdateStateMachine":               h.updateStateMachine,
+			"DeleteStateMachine":               h.deleteStateMachine,
+			"ListStateMachines":                h.listStateMachines,
+			"StartExecution":                   h.startExecution,
+			"StartSyncExecution":               h.startSyncExecution,
+			"StopExecution":                    h.stopExecution,
+			"DescribeExecution":                h.describeExecution,
+			"DescribeStateMachineForExecution": h.describeStateMachineForExecution,
+			"ListExecutions":                   h.listExecutions,
+			"GetExecutionHistory":              h.getExecutionHistory,
+			"ValidateStateMachineDefinition":   h.validateStateMachineDefinition,
+		},
+	})
+}
+
+type handler struct{ e *asl.Engine }
+
+// epoch renders a time as the SDKs expect: seconds since the epoch with a
+// millisecond fraction.
+type epoch float64
+
+func toEpoch(t time.Time) *epoch {
+	if t.IsZero() {
+		return nil
+	}
+	v := epoch(float64(t.UnixMilli()) / 1000)
+	return &v
+}
+
+// wireErr maps engine errors to AWS error codes; anything else becomes an
+// InternalFailure in awsjson.
+func wireErr(err error) error {
+	var ae *asl.APIError
+	if errors.As(err, &ae) {
+		return &awsjson.Error{Status: http.StatusBadRequest, Code: ae.Code, Message: ae.Message}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &awsjson.Error{Status: http.StatusBadRequest, Code: "RequestCanceled", Message: err.Error()}
+	}
+	return err
+}
+
+func required(field, v string) error {
+	if v == "" {
+		return awsjson.Errorf(awsjson.CodeValidation, "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+	}
+	return nil
+}
+
+type createStateMachineInput struct {
+	Name       string `json:"name"`
+	Definition string `json:"definition"`
+	RoleArn    string `json:"roleArn"`
+	Type       string `json:"type"`
+}
+
+type createStateMachineOutput struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	CreationDate    *epoch `json:"creationDate"`
+}
+
+func (h *handler) createStateMachine(ctx context.Context, body []byte) (any, error) {
+	var in createStateMachineInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(required("name", in.Name), required("definition", in.Definition)); err != nil {
+		return nil, firstErr(err)
+	}
+	sm, err := h.e.CreateStateMachine(ctx, in.Name, in.Definition, in.Type, in.RoleArn)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	return createStateMachineOutput{StateMachineArn: sm.Arn, CreationDate: toEpoch(sm.CreationDate)}, nil
+}
+
+// firstErr unwraps errors.Join to the first error so one awsjson.Error
+// reaches the wire.
+func firstErr(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 0 {
+		return j.Unwrap()[0]
+	}
+	return err
+}
+
+type arnInput struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	ExecutionArn    string `json:"executionArn"`
+}
+
+type describeStateMachineOutput struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Status          string `json:"status"`
+	Definition      string `json:"definition"`
+	RoleArn         string `json:"roleArn"`
+	Type            string `json:"type"`
+	CreationDate    *epoch `json:"creationDate"`
+	RevisionID      string `json:"revisionId,omitempty"`
+	LoggingConfig   struct {
+		Level                string `json:"level"`
+		IncludeExecutionData bool   `json:"includeExecutionData"`
+	} `json:"loggingConfiguration"`
+}
+
+func describeSM(sm *asl.StateMachine) describeStateMachineOutput {
+	out := describeStateMachineOutput{StateMachineArn: sm.Arn, Name: sm.Name, Status: sm.Status, Definition: sm.Definition,
+		RoleArn: sm.RoleArn, Type: sm.Type, CreationDate: toEpoch(sm.CreationDate), RevisionID: sm.RevisionID}
+	out.LoggingConfig.Level = "OFF"
+	return out
+}
+
+func (h *handler) describeStateMachine(ctx context.Context, body []byte) (any, error) {
+	var in arnInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	sm, err := h.e.DescribeStateMachine(ctx, in.StateMachineArn)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	return describeSM(sm), nil
+}
+
+func (h *handler) describeStateMachineForExecution(ctx context.Context, body []byte) (any, error) {
+	var in arnInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("executionArn", in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	ex, err := h.e.DescribeExecution(ctx, in.ExecutionArn)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	sm, err := h.e.DescribeStateMachine(ctx, ex.StateMachineArn)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	out := describeSM(sm)
+	return struct {
+		StateMachineArn string `json:"stateMachineArn"`
+		Name            string `json:"name"`
+		Definition      string `json:"definition"`
+		RoleArn         string `json:"roleArn"`
+		UpdateDate      *epoch `json:"updateDate"`
+		RevisionID      string `json:"revisionId,omitempty"`
+	}{out.StateMachineArn, out.Name, out.Definition, out.RoleArn, toEpoch(firstNonZero(sm.UpdateDate, sm.CreationDate)), out.RevisionID}, nil
+}
+
+func firstNonZero(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+type updateStateMachineInput struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	Definition      string `json:"definition"`
+	RoleArn         string `json:"roleArn"`
+}
+
+func (h *handler) updateStateMachine(ctx context.Context, body []byte) (any, error) {
+	var in updateStateMachineInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	sm, err := h.e.UpdateStateMachine(ctx, in.StateMachineArn, in.Definition, in.RoleArn)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	return struct {
+		UpdateDate *epoch `json:"updateDate"`
+		RevisionID string `json:"revisionId"`
+	}{toEpoch(sm.UpdateDate), sm.RevisionID}, nil
+}
+
+func (h *handler) deleteStateMachine(ctx context.Context, body []byte) (any, error) {
+	var in arnInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	if err := h.e.DeleteStateMachine(ctx, in.StateMachineArn); err != nil {
+		return nil, wireErr(err)
+	}
+	return struct{}{}, nil
+}
+
+type listInput struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	StatusFilter    string `json:"statusFilter"`
+	MaxResults      int    `json:"maxResults"`
+	NextToken       string `json:"nextToken"`
+	ExecutionArn    string `json:"executionArn"`
+	ReverseOrder    bool   `json:"reverseOrder"`
+}
+
+type stateMachineListItem struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Type            string `json:"type"`
+	CreationDate    *epoch `json:"creationDate"`
+}
+
+func (h *handler) listStateMachines(ctx context.Context, body []byte) (any, error) {
+	var in listInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	list, next, err := h.e.ListStateMachines(ctx, in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	items := make([]stateMachineListItem, len(list))
+	for i, sm := range list {
+		items[i] = stateMachineListItem{sm.Arn, sm.Name, sm.Type, toEpoch(sm.CreationDate)}
+	}
+	return struct {
+		StateMachines []stateMachineListItem `json:"stateMachines"`
+		NextToken     string                 `json:"nextToken,omitempty"`
+	}{items, next}, nil
+}
+
+type startExecutionInput struct {
+	StateMachineArn string  `json:"stateMachineArn"`
+	Name            string  `json:"name"`
+	Input           *string `json:"input"`
+}
+
+func (h *handler) startExecution(ctx context.Context, body []byte) (any, error) {
+	var in startExecutionInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	input := ""
+	if in.Input != nil {
+		input = *in.Input
+	}
+	// Executions outlive the request: detach from its cancellation.
+	ex, err := h.e.StartExecution(context.WithoutCancel(ctx), in.StateMachineArn, in.Name, input)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	return struct {
+		ExecutionArn string `json:"executionArn"`
+		StartDate    *epoch `json:"startDate"`
+	}{ex.Arn, toEpoch(ex.StartDate)}, nil
+}
+
+type dataDetails struct {
+	Included bool `json:"included"`
+}
+
+type executionOutput struct {
+	ExecutionArn    string       `json:"executionArn"`
+	StateMachineArn string       `json:"stateMachineArn"`
+	Name            string       `json:"name"`
+	Status          string       `json:"status"`
+	StartDate       *epoch       `json:"startDate"`
+	StopDate        *epoch       `json:"stopDate,omitempty"`
+	Input           string       `json:"input"`
+	InputDetails    dataDetails  `json:"inputDetails"`
+	Output          *string      `json:"output,omitempty"`
+	OutputDetails   *dataDetails `json:"outputDetails,omitempty"`
+	Error           string       `json:"error,omitempty"`
+	Cause           string       `json:"cause,omitempty"`
+}
+
+func describeEx(ex *asl.Execution) executionOutput {
+	out := executionOutput{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: ex.Status,
+		StartDate: toEpoch(ex.StartDate), StopDate: toEpoch(ex.StopDate), Input: ex.Input, InputDetails: dataDetails{true},
+		Error: ex.Error, Cause: ex.Cause}
+	if ex.Status == asl.StatusSucceeded {
+		o := ex.Output
+		out.Output, out.OutputDetails = &o, &dataDetails{true}
+	}
+	return out
+}
+
+func (h *handler) startSyncExecution(ctx context.Context, body []byte) (any, error) {
+	var in startExecutionInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	input := ""
+	if in.Input != nil {
+		input = *in.Input
+	}
+	res, err := h.e.StartSyncExecution(ctx, in.StateMachineArn, in.Name, input)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	out := describeEx(&res.Execution)
+	return struct {
+		executionOutput
+		BillingDetails struct {
+			BilledMemoryUsedInMB int64 `json:"billedMemoryUsedInMB"`
+			BilledDurationInMs   int64 `json:"billedDurationInMilliseconds"`
+		} `json:"billingDetails"`
+	}{executionOutput: out}, nil
+}
+
+type stopExecutionInput struct {
+	ExecutionArn string `json:"executionArn"`
+	Error        string `json:"error"`
+	Cause        string `json:"cause"`
+}
+
+func (h *handler) stopExecution(ctx context.Context, body []byte) (any, error) {
+	var in stopExecutionInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("executionArn", in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	stop, err := h.e.StopExecution(ctx, in.ExecutionArn, in.Error, in.Cause)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	return struct {
+		StopDate *epoch `json:"stopDate"`
+	}{toEpoch(stop)}, nil
+}
+
+func (h *handler) describeExecution(ctx context.Context, body []byte) (any, error) {
+	var in arnInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("executionArn", in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	ex, err := h.e.DescribeExecution(ctx, in.ExecutionArn)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	return describeEx(ex), nil
+}
+
+type executionListItem struct {
+	ExecutionArn    string `json:"executionArn"`
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Status          string `json:"status"`
+	StartDate       *epoch `json:"startDate"`
+	StopDate        *epoch `json:"stopDate,omitempty"`
+}
+
+var validStatus = map[string]bool{"": true, asl.StatusRunning: true, asl.StatusSucceeded: true, asl.StatusFailed: true,
+	asl.StatusTimedOut: true, asl.StatusAborted: true, "PENDING_REDRIVE": true}
+
+func (h *handler) listExecutions(ctx context.Context, body []byte) (any, error) {
+	var in listInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+		return nil, err
+	}
+	if !validStatus[in.StatusFilter] {
+		return nil, awsjson.Errorf(awsjson.CodeValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
+	}
+	list, next, err := h.e.ListExecutions(ctx, in.StateMachineArn, in.StatusFilter, in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	items := make([]executionListItem, len(list))
+	for i, ex := range list {
+		items[i] = executionListItem{ex.Arn, ex.StateMachineArn, ex.Name, ex.Status, toEpoch(ex.StartDate), toEpoch(ex.StopDate)}
+	}
+	return struct {
+		Executions []executionListItem `json:"executions"`
+		NextToken  string              `json:"nextToken,omitempty"`
+	}{items, next}, nil
+}
+
+// wireEvent is a history event with its timestamp in epoch seconds (the
+// shallower field shadows the embedded one in encoding/json).
+type wireEvent struct {
+	*asl.HistoryEvent
+	Timestamp *epoch `json:"timestamp"`
+}
+
+func (h *handler) getExecutionHistory(ctx context.Context, body []byte) (any, error) {
+	var in listInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("executionArn", in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	events, next, err := h.e.GetExecutionHistory(ctx, in.ExecutionArn, in.ReverseOrder, in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	out := make([]wireEvent, len(events))
+	for i := range events {
+		out[i] = wireEvent{HistoryEvent: &events[i], Timestamp: toEpoch(events[i].Timestamp)}
+	}
+	return struct {
+		Events    []wireEvent `json:"events"`
+		NextToken string      `json:"nextToken,omitempty"`
+	}{out, next}, nil
+}
+
+type diagnostic struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	Location string `json:"location,omitempty"`
+}
+
+func (h *handler) validateStateMachineDefinition(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		Definition string `json:"definition"`
+		Type       string `json:"type"`
+	}
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("definition", in.Definition); err != nil {
+		return nil, err
+	}
+	diags := []diagnostic{}
+	if err := asl.ValidateDefinition(in.Definition); err != nil {
+		var ae *asl.APIError
+		if !errors.As(err, &ae) {
+			return nil, err
+		}
+		diags = append(diags, parseDiagnostics(ae.Message)...)
+	}
+	result := "OK"
+	if len(diags) > 0 {
+		result = "FAIL"
+	}
+	return struct {
+		Result      string       `json:"result"`
+		Diagnostics []diagnostic `json:"diagnostics"`
+		Truncated   bool         `json:"truncated"`
+	}{result, diags, false}, nil
+}
+
+// parseDiagnostics splits "Invalid State Machine Definition: 'CODE: msg at
+// /loc, CODE: msg at /loc'" into diagnostics.
+func parseDiagnostics(msg string) []diagnostic {
+	body := strings.TrimPrefix(msg, "Invalid State Machine Definition: ")
+	body = strings.TrimSuffix(strings.TrimPrefix(body, "'"), "'")
+	var out []diagnostic
+	for _, part := range splitDiagnostics(body) {
+		code, text, ok := strings.Cut(part, ": ")
+		if !ok {
+			code, text = "SCHEMA_VALIDATION_FAILED", part
+		}
+		d := diagnostic{Severity: "ERROR", Code: code, Message: text}
+		if i := strings.LastIndex(text, " at /"); i >= 0 {
+			d.Location = text[i+4:]
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// splitDiagnostics splits on ", " only where an upper-case code follows.
+func splitDiagnostics(s string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == ',' && s[i+1] == ' ' && isCodeStart(s[i+2:]) {
+			parts = append(parts, s[start:i])
+			start = i + 2
+		}
+	}
+	return append(parts, s[start:])
+}
+
+func isCodeStart(s string) bool {
+	code, _, ok := strings.Cut(s, ": ")
+	if !ok || code == "" {
+		return false
+	}
+	for _, r := range code {
+		if !(r >= 'A' && r <= 'Z' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
