@@ -5,6 +5,7 @@ import (
 
 	"github.com/sfapi/sfapi/internal/build"
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
+	"github.com/sfapi/sfapi/internal/cli/devcmd"
 	"github.com/sfapi/sfapi/internal/cli/initcmd"
 	"github.com/sfapi/sfapi/internal/cli/validatecmd"
 	"github.com/sfapi/sfapi/internal/cli/versioncmd"
@@ -71,7 +72,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(initcmd.NewCmdInit(f, nil))
 	cmd.AddCommand(validatecmd.NewCmdValidate(f, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(f, nil))
-	// cmd.AddCommand(devcmd.NewCmdDev(f, nil)) // LEAD: enable with import "github.com/sfapi/sfapi/internal/cli/devcmd"
+	cmd.AddCommand(devcmd.NewCmdDev(f, nil))
 
 	// Create cobra's built-in help and completion commands now (cobra would
 	// add them lazily at Execute) so they get examples like every other

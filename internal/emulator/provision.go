@@ -93,7 +93,7 @@ func (e *Emulator) ensureStateMachine(ctx context.Context, sm project.StateMachi
 	role := fmt.Sprintf("arn:aws:iam::%s:role/%s-%s", p.AccountID(), p.Manifest.Name, sm.LogicalID)
 	cur, err := e.sfn.DescribeStateMachine(ctx, arn)
 	if err != nil {
-		if !isCode(err, "StateMachineDoesNotExist") {
+		if !errors.Is(err, asl.ErrStateMachineDoesNotExist) {
 			return err
 		}
 		_, err = e.sfn.CreateStateMachine(ctx, sm.Name, sm.Definition, sm.Type, role)
@@ -107,15 +107,6 @@ func (e *Emulator) ensureStateMachine(ctx context.Context, sm project.StateMachi
 	}
 	_, err = e.sfn.UpdateStateMachine(ctx, arn, sm.Definition, role)
 	return err
-}
-
-// isCode reports whether err is an engine error with the given AWS code.
-func isCode(err error, code string) bool {
-	var ae interface{ AWSCode() string }
-	if errors.As(err, &ae) {
-		return ae.AWSCode() == code
-	}
-	return false
 }
 
 func (e *Emulator) putRule(r project.Rule) error {
@@ -279,7 +270,11 @@ func (s streamSource) Wait(ctx context.Context, after string) error {
 }
 
 func (s streamSource) Latest(ctx context.Context) (string, error) {
-	return s.engine.LatestSequence(ctx, s.arn)
+	d, err := s.engine.DescribeStream(ctx, s.arn)
+	if err != nil {
+		return "", err
+	}
+	return d.Last, nil
 }
 
 // stateMachineTarget starts one execution per batch. FIRE_AND_FORGET

@@ -60,7 +60,7 @@ func (t tasks) Invoke(ctx context.Context, req asl.TaskRequest) (json.RawMessage
 	const prefix = "arn:aws:states:::"
 	res, ok := strings.CutPrefix(req.Resource, prefix)
 	if !ok {
-		return nil, &asl.TaskError{Error: "States.Runtime", Cause: fmt.Sprintf("resource %s cannot run locally: only service integrations (%s...) are emulated", req.Resource, prefix)}
+		return nil, asl.NewTaskError("States.Runtime", fmt.Sprintf("resource %s cannot run locally: only service integrations (%s...) are emulated", req.Resource, prefix))
 	}
 	sdk := false
 	if rest, ok := strings.CutPrefix(res, "aws-sdk:"); ok {
@@ -68,20 +68,20 @@ func (t tasks) Invoke(ctx context.Context, req asl.TaskRequest) (json.RawMessage
 	}
 	svcName, action, ok := strings.Cut(res, ":")
 	if !ok {
-		return nil, &asl.TaskError{Error: "States.Runtime", Cause: "malformed resource " + req.Resource}
+		return nil, asl.NewTaskError("States.Runtime", "malformed resource "+req.Resource)
 	}
 	if i := strings.IndexByte(action, '.'); i >= 0 {
-		return nil, &asl.TaskError{Error: "States.Runtime", Cause: fmt.Sprintf("the %s integration pattern of %s is not emulated yet", action[i:], req.Resource)}
+		return nil, asl.NewTaskError("States.Runtime", fmt.Sprintf("the %s integration pattern of %s is not emulated yet", action[i:], req.Resource))
 	}
 	s, ok := services[svcName]
 	if !ok {
-		return nil, &asl.TaskError{Error: "States.Runtime", Cause: fmt.Sprintf("service %q of %s is not emulated by sfapi dev", svcName, req.Resource)}
+		return nil, asl.NewTaskError("States.Runtime", fmt.Sprintf("service %q of %s is not emulated by sfapi dev", svcName, req.Resource))
 	}
 	body := []byte(req.Parameters)
 	if s.targetPrefix == "AWSEvents" && strings.EqualFold(action, "putEvents") && !sdk {
 		var err error
 		if body, err = detailsToStrings(body); err != nil {
-			return nil, &asl.TaskError{Error: "States.Runtime", Cause: err.Error()}
+			return nil, asl.NewTaskError("States.Runtime", err.Error())
 		}
 	}
 	resp := t.mux.Invoke(ctx, s.targetPrefix+"."+upperFirst(action), body)
@@ -124,7 +124,7 @@ func taskError(prefix string, body []byte) error {
 	if code == "" {
 		code = "AmazonServiceException"
 	}
-	return &asl.TaskError{Error: prefix + code, Cause: env.Message}
+	return asl.NewTaskError(prefix+code, env.Message)
 }
 
 // detailsToStrings lets the optimized events:putEvents integration take
@@ -166,8 +166,8 @@ func failedEntries(body []byte) error {
 	}
 	for _, e := range resp.Entries {
 		if e.ErrorCode != "" {
-			return &asl.TaskError{Error: "EventBridge.FailedEntry", Cause: e.ErrorCode + ": " + e.ErrorMessage}
+			return asl.NewTaskError("EventBridge.FailedEntry", e.ErrorCode+": "+e.ErrorMessage)
 		}
 	}
-	return &asl.TaskError{Error: "EventBridge.FailedEntry", Cause: "PutEvents rejected an entry"}
+	return asl.NewTaskError("EventBridge.FailedEntry", "PutEvents rejected an entry")
 }

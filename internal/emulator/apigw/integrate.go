@@ -42,7 +42,7 @@ func (a *API) serveMapped(req *request, in *integration) *response {
 		status, err := mockStatus(body, in.requestTemplates[req.ctype] != nil)
 		if err != nil {
 			a.log.Error("mock integration: bad request template output", "requestId", req.id, "route", req.op.route, "err", err)
-			return gatewayResponse(errInternal)
+			return gatewayResponse(errConfig)
 		}
 		res = integrationResult{status: status, header: http.Header{}}
 	case typeAWS:
@@ -72,7 +72,7 @@ func (a *API) serveMapped(req *request, in *integration) *response {
 	ir := in.selectResponse(res.status)
 	if ir == nil {
 		a.log.Error("no integration response matches and none is default", "requestId", req.id, "route", req.op.route, "integrationStatus", res.status)
-		return gatewayResponse(errInternal)
+		return gatewayResponse(errConfig)
 	}
 	return a.methodResponse(req, ir, res)
 }
@@ -85,7 +85,7 @@ func (a *API) integrationFailure(req *request, err error, timedOut bool) *respon
 	}
 	if err != nil {
 		a.log.Error("integration failed", "requestId", req.id, "route", req.op.route, "err", err)
-		return gatewayResponse(errInternal)
+		return gatewayResponse(errIntegration)
 	}
 	return nil
 }
@@ -181,14 +181,14 @@ func (a *API) methodResponse(req *request, ir *integrationResponse, res integrat
 	out, err := ir.templates[ct].Render(a.input(req, res.body))
 	if err != nil {
 		a.log.Error("response template failed", "requestId", req.id, "route", req.op.route, "contentType", ct, "err", err)
-		return gatewayResponse(errInternal)
+		return gatewayResponse(errConfig)
 	}
 	resp.body = []byte(out.Output)
 	resp.contentType = ct
 	if out.StatusOverride != 0 {
 		if out.StatusOverride < 100 || out.StatusOverride > 599 {
 			a.log.Error("response template set an invalid status override", "requestId", req.id, "route", req.op.route, "status", out.StatusOverride)
-			return gatewayResponse(errInternal)
+			return gatewayResponse(errConfig)
 		}
 		resp.status = out.StatusOverride
 	}

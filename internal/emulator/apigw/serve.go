@@ -17,22 +17,27 @@ import (
 	"github.com/sfapi/sfapi/internal/emulator/apigw/mapping"
 )
 
-// API Gateway's default gateway responses (message and x-amzn-ErrorType).
+// API Gateway's default gateway responses: status, x-amzn-ErrorType, message
+// and the gateway response type that x-amazon-apigateway-gateway-responses
+// customises.
 var (
-	errMissingToken  = gatewayError{http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"}
-	errBadBody       = gatewayError{http.StatusBadRequest, "BadRequestException", "Invalid request body"}
-	errBodyNotJSON   = gatewayError{http.StatusBadRequest, "BadRequestException", "Could not parse request body into json"}
-	errUnsupportedMT = gatewayError{http.StatusUnsupportedMediaType, "UnsupportedMediaTypeException", "Unsupported Media Type"}
-	errTooLarge      = gatewayError{http.StatusRequestEntityTooLarge, "RequestTooLargeException", fmt.Sprintf("HTTP content length exceeded %d bytes.", MaxPayload)}
-	errInternal      = gatewayError{http.StatusInternalServerError, "InternalServerErrorException", "Internal server error"}
-	errBadGateway    = gatewayError{http.StatusBadGateway, "InternalServerErrorException", "Internal server error"}
-	errTimeout       = gatewayError{http.StatusGatewayTimeout, "", "Endpoint request timed out"}
+	errMissingToken  = gatewayError{http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token", "MISSING_AUTHENTICATION_TOKEN"}
+	errBadBody       = gatewayError{http.StatusBadRequest, "BadRequestException", "Invalid request body", "BAD_REQUEST_BODY"}
+	errBodyNotJSON   = gatewayError{http.StatusBadRequest, "BadRequestException", "Could not parse request body into json", "BAD_REQUEST_BODY"}
+	errUnsupportedMT = gatewayError{http.StatusUnsupportedMediaType, "UnsupportedMediaTypeException", "Unsupported Media Type", "UNSUPPORTED_MEDIA_TYPE"}
+	errTooLarge      = gatewayError{http.StatusRequestEntityTooLarge, "RequestTooLargeException", fmt.Sprintf("HTTP content length exceeded %d bytes.", MaxPayload), "REQUEST_TOO_LARGE"}
+	errConfig        = gatewayError{http.StatusInternalServerError, "InternalServerErrorException", "Internal server error", "API_CONFIGURATION_ERROR"}
+	errIntegration   = gatewayError{http.StatusInternalServerError, "InternalServerErrorException", "Internal server error", "INTEGRATION_FAILURE"}
+	errInternal      = gatewayError{http.StatusInternalServerError, "InternalServerErrorException", "Internal server error", "DEFAULT_5XX"}
+	errBadGateway    = gatewayError{http.StatusBadGateway, "InternalServerErrorException", "Internal server error", "INTEGRATION_FAILURE"}
+	errTimeout       = gatewayError{http.StatusGatewayTimeout, "", "Endpoint request timed out", "INTEGRATION_TIMEOUT"}
 )
 
 type gatewayError struct {
 	status  int
 	errType string
 	message string
+	kind    string // gateway response type
 }
 
 // response is what one request answers; handlers build it, one writer sends it.
@@ -41,11 +46,12 @@ type response struct {
 	header      http.Header
 	body        []byte
 	contentType string
+	gw          *gatewayError // set for API Gateway's own (customisable) responses
 }
 
 func gatewayResponse(e gatewayError) *response {
 	body, _ := json.Marshal(map[string]string{"message": e.message})
-	r := &response{status: e.status, body: body, contentType: "application/json", header: http.Header{}}
+	r := &response{status: e.status, body: body, contentType: "application/json", header: http.Header{}, gw: &e}
 	if e.errType != "" {
 		r.header.Set("x-amzn-ErrorType", e.errType)
 	}
@@ -74,10 +80,20 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
 			a.log.Error("panic serving request", "requestId", id, "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			writeResponse(w, gatewayResponse(errInternal))
+			resp := gatewayResponse(errInternal)
+			func() {
+				defer func() { _ = recover() }()
+				if len(a.gatewayResponses) > 0 {
+					resp = a.customGatewayResponse(r, nil, id, resp)
+				}
+			}()
+			writeResponse(w, resp)
 		}
 	}()
-	resp := a.serve(r, id)
+	resp, req := a.serve(r, id)
+	if resp.gw != nil && len(a.gatewayResponses) > 0 {
+		resp = a.customGatewayResponse(r, req, id, resp)
+	}
 	writeResponse(w, resp)
 }
 
@@ -96,27 +112,32 @@ func writeResponse(w http.ResponseWriter, resp *response) {
 	_, _ = w.Write(resp.body)
 }
 
-func (a *API) serve(r *http.Request, id string) *response {
+func (a *API) serve(r *http.Request, id string) (*response, *request) {
 	if r.ContentLength > MaxPayload {
-		return gatewayResponse(errTooLarge)
+		return gatewayResponse(errTooLarge), nil
 	}
 	op, pathParams, reqPath := a.route(r)
 	if op == nil {
-		return gatewayResponse(errMissingToken)
+		return gatewayResponse(errMissingToken), nil
 	}
 	var body []byte
 	if r.Body != nil {
 		b, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
 		if err != nil {
 			a.log.Warn("read request body", "requestId", id, "route", op.route, "err", err)
-			return gatewayResponse(errBadBody)
+			return gatewayResponse(errBadBody), nil
 		}
 		if len(b) > MaxPayload {
-			return gatewayResponse(errTooLarge)
+			return gatewayResponse(errTooLarge), nil
 		}
 		body = b
 	}
 	req := a.newRequest(r, op, id, body, pathParams, reqPath)
+	return a.serveRequest(req), req
+}
+
+func (a *API) serveRequest(req *request) *response {
+	op, id := req.op, req.id
 
 	if resp := a.validate(req); resp != nil {
 		return resp
@@ -124,14 +145,14 @@ func (a *API) serve(r *http.Request, id string) *response {
 	in := op.integ
 	if in == nil {
 		a.log.Error("no integration defined for method", "requestId", id, "route", op.route)
-		return gatewayResponse(errInternal)
+		return gatewayResponse(errConfig)
 	}
 	if in.notRunnable != "" {
 		a.log.Error("integration not runnable locally", "requestId", id, "route", op.route, "reason", in.notRunnable)
 		if in.notRunnableStatus == http.StatusBadGateway {
 			return gatewayResponse(errBadGateway)
 		}
-		return gatewayResponse(errInternal)
+		return gatewayResponse(errIntegration)
 	}
 	switch in.typ {
 	case typeHTTPProxy:
@@ -253,7 +274,7 @@ func (a *API) validate(req *request) *response {
 			}
 		}
 		if len(missing) > 0 {
-			e := gatewayError{http.StatusBadRequest, "BadRequestException", "Missing required request parameters: [" + strings.Join(missing, ", ") + "]"}
+			e := gatewayError{http.StatusBadRequest, "BadRequestException", "Missing required request parameters: [" + strings.Join(missing, ", ") + "]", "BAD_REQUEST_PARAMETERS"}
 			return gatewayResponse(e)
 		}
 	}

@@ -54,7 +54,7 @@ func BenchmarkStandardDurable(b *testing.B) {
 				b.Fatal(err)
 			}
 			var n atomic.Int64
-			b.SetParallelism(64)
+			b.SetParallelism(256)
 			b.ReportAllocs()
 			b.ResetTimer()
 			start, cpuStart := time.Now(), cpuTime()

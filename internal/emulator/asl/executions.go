@@ -174,6 +174,7 @@ func (e *Engine) launch(rec *execRecord, def *machine, cp checkpoint, execInput 
 		ctxInput = v
 	}
 	r := e.newRun(&rec.Execution, def, ctxInput, true)
+	r.rec = rec
 	r.lastID = cp.LastEventID
 	ctx, cancel := context.WithCancelCause(e.baseCtx)
 	r.cancel = cancel
@@ -206,13 +207,14 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 		e.wg.Done()
 	}()
 	sc := &scope{prev: prev}
+	inputJSON := ""
 	for {
 		st, ok := r.def.States[state]
 		if !ok {
 			e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: "state " + state + " not found"})
 			return
 		}
-		o := r.step(ctx, sc, st, input)
+		o := r.step(ctx, sc, st, input, inputJSON)
 		if ctx.Err() != nil {
 			return // stopped or shutting down: StopExecution / the next Start takes over
 		}
@@ -224,10 +226,13 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 			e.finish(r, sc, o.out, nil)
 			return
 		}
-		raw, err := jsonpath.Marshal(o.out)
-		if err != nil {
-			e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: err.Error()})
-			return
+		raw := []byte(o.outJSON)
+		if o.outJSON == "" {
+			var err error
+			if raw, err = jsonpath.Marshal(o.out); err != nil {
+				e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: err.Error()})
+				return
+			}
 		}
 		if len(raw) > MaxInputBytes {
 			e.finish(r, sc, nil, &Failure{Error: StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.base().Name)})
@@ -235,7 +240,7 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 		}
 		events := r.takePending()
 		cp := checkpoint{State: o.next, Input: raw, LastEventID: r.lastIDSafe(), PrevEventID: sc.prev}
-		err = e.db.Update(func(tx *kv.Tx) error {
+		err := e.db.Update(func(tx *kv.Tx) error {
 			if tx.Bucket(bucketRunning).Get([]byte(r.arn)) == nil {
 				return errStopped // stopped meanwhile: write nothing
 			}
@@ -250,7 +255,7 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 			}
 			return
 		}
-		state, input = o.next, o.out
+		state, input, inputJSON = o.next, o.out, string(raw)
 	}
 }
 
@@ -276,16 +281,14 @@ func (e *Engine) finish(r *run, sc *scope, out any, f *Failure) {
 		r.emit(sc, "ExecutionSucceeded", func(ev *HistoryEvent) { ev.ExecutionSucceeded = &OutputDetails{Output: output} })
 	}
 	events := r.takePending()
+	rec := *r.rec
+	rec.Status, rec.Output, rec.StopDate = status, output, e.now()
 	err := e.db.Update(func(tx *kv.Tx) error {
-		var rec execRecord
-		found, err := getJSON(tx, bucketExecutions, r.arn, &rec)
-		if err != nil {
-			return err
-		}
-		if !found || rec.Status != StatusRunning {
+		// Only StopExecution removes a RUNNING execution from the index
+		// behind our back; its record then says ABORTED and must stay so.
+		if tx.Bucket(bucketRunning).Get([]byte(r.arn)) == nil {
 			return errStopped
 		}
-		rec.Status, rec.Output, rec.StopDate = status, output, e.now()
 		if f != nil {
 			rec.Error, rec.Cause = f.Error, f.Cause
 		}

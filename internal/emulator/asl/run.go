@@ -23,7 +23,8 @@ type run struct {
 	startTime time.Time
 	input     any
 	def       *machine
-	history   bool // EXPRESS executions skip history entirely
+	history   bool        // EXPRESS executions skip history entirely
+	rec       *execRecord // stored record of a STANDARD execution
 
 	mu      sync.Mutex
 	pending []HistoryEvent
@@ -54,6 +55,8 @@ type outcome struct {
 	next   string // "" with fail == nil: the execution (or branch) ends
 	fail   *Failure
 	caught bool // a Catch handled the failure: no *StateExited event
+	// outJSON is out encoded, when step already encoded it for history.
+	outJSON string
 }
 
 // stateRunner is implemented by every state type.
@@ -129,18 +132,25 @@ func (r *run) ctxFunc(sc *scope, state string, entered time.Time, retry *int) fu
 	}
 }
 
-// step runs one state, emitting its Entered/Exited events.
-func (r *run) step(ctx context.Context, sc *scope, st State, input any) outcome {
+// step runs one state, emitting its Entered/Exited events. inputJSON is
+// the input already encoded (or "" to encode it here); the returned
+// outcome carries the encoded output when history needed it, so the
+// top-level loop does not encode the same document twice.
+func (r *run) step(ctx context.Context, sc *scope, st State, input any, inputJSON string) outcome {
 	b := st.base()
 	if r.history {
+		if inputJSON == "" {
+			inputJSON = jsonpath.MarshalString(input)
+		}
 		r.emit(sc, b.Type+"StateEntered", func(ev *HistoryEvent) {
-			ev.StateEntered = &StateEnteredDetails{Name: b.Name, Input: jsonpath.MarshalString(input)}
+			ev.StateEntered = &StateEnteredDetails{Name: b.Name, Input: inputJSON}
 		})
 	}
 	o := st.(stateRunner).run(ctx, r, sc, input)
 	if o.fail == nil && !o.caught && r.history {
+		o.outJSON = jsonpath.MarshalString(o.out)
 		r.emit(sc, b.Type+"StateExited", func(ev *HistoryEvent) {
-			ev.StateExited = &StateExitedDetails{Name: b.Name, Output: jsonpath.MarshalString(o.out)}
+			ev.StateExited = &StateExitedDetails{Name: b.Name, Output: o.outJSON}
 		})
 	}
 	return o
@@ -155,7 +165,7 @@ func (r *run) runMachine(ctx context.Context, sc *scope, m *machine, input any) 
 		if err := ctx.Err(); err != nil {
 			return nil, abortedFailure(ctx)
 		}
-		o := r.step(ctx, sc, m.States[name], cur)
+		o := r.step(ctx, sc, m.States[name], cur, "")
 		if o.fail != nil {
 			return nil, o.fail
 		}

@@ -390,7 +390,7 @@ func TestDecodeJSON(t *testing.T) {
 	t.Parallel()
 	good := map[string]string{
 		`{"b":1,"a":[true,false,null],"c":{"d":"\u00e9\n\ud83d\ude00"}}`: `{b=1, a=[true,false,null], c={d=é` + "\n" + `😀}}`,
-		`  [1.5, -0, 1e2, 12345678901234567890]  `:                    `[1.5,0,100.0,12345678901234567890]`,
+		`  [1.5, -0, 1e2, 12345678901234567890]  `:                       `[1.5,0,100.0,12345678901234567890]`,
 		`"str"`: `str`,
 	}
 	for in, want := range good {

@@ -309,7 +309,7 @@ func TestRenderLimits(t *testing.T) {
 	cases := []struct{ name, src, want string }{
 		{"output", `#foreach($i in [1..9])0123456789abcdef#end`, "output larger than 100 bytes"},
 		{"work", `#foreach($i in [1..9])#foreach($j in [1..9])#set($a = 1)#end#end`, "#foreach iteration limit (10) exceeded"},
-		
+
 		{"work units", `#foreach($i in [1..1000])$i#end`, "work limit (500) exceeded"},
 		{"replace growth", `#set($s = "x")$s.replace("", "0123456789012345678901234567890123456789012345678901234567890123456789")`, "larger than 100 bytes"},
 	}

@@ -220,4 +220,3 @@ func quoteShort(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
-
