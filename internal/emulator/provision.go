@@ -23,17 +23,17 @@ func (e *Emulator) provision(ctx context.Context) error {
 	p := e.opts.Project
 	for _, t := range p.Tables() {
 		if err := e.ddb.EnsureTable(ctx, tableSpec(t)); err != nil {
-			return fmt.Errorf("%s: table %s: %w", t.Pos, t.LogicalID, err)
+			return t.Pos.Errorf("table %s: %v", t.LogicalID, err)
 		}
 	}
 	for _, sm := range p.StateMachines() {
 		if err := e.ensureStateMachine(ctx, sm); err != nil {
-			return fmt.Errorf("%s: state machine %s: %w", sm.DefinitionFile, sm.LogicalID, err)
+			return sm.Pos.Errorf("state machine %s (%s): %v", sm.LogicalID, sm.DefinitionFile, err)
 		}
 	}
 	for _, r := range p.Rules() {
 		if err := e.putRule(r); err != nil {
-			return fmt.Errorf("%s: rule %s: %w", r.Pos, r.LogicalID, err)
+			return r.Pos.Errorf("rule %s: %v", r.LogicalID, err)
 		}
 	}
 	return nil
@@ -177,7 +177,7 @@ func (e *Emulator) startPipes() error {
 		pipe, err := e.newPipe(pc, store)
 		if err != nil {
 			cancel()
-			return fmt.Errorf("%s: pipe %s: %w", pc.Pos, pc.LogicalID, err)
+			return pc.Pos.Errorf("pipe %s: %v", pc.LogicalID, err)
 		}
 		e.pipes.Go(func() {
 			if err := pipe.Run(ctx); err != nil {

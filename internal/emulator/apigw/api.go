@@ -71,6 +71,8 @@ type API struct {
 	routes   []Route
 	warnings []string
 	apiID    string
+	// gatewayResponses customise API Gateway's own error responses.
+	gatewayResponses map[string]*gatewayResponseDef
 }
 
 // validator is one entry of x-amazon-apigateway-request-validators.
@@ -150,8 +152,8 @@ func New(opts Options) (*API, error) {
 
 	validators, defaultValidator := parseValidators(p, raw)
 	docSecurity, _ := raw["security"].([]any)
-	if _, ok := raw["x-amazon-apigateway-gateway-responses"]; ok {
-		p.warnf("/x-amazon-apigateway-gateway-responses", "x-amazon-apigateway-gateway-responses is not applied locally; API Gateway's default gateway responses are used")
+	if v, ok := raw["x-amazon-apigateway-gateway-responses"]; ok {
+		a.gatewayResponses = parseGatewayResponses(p, v)
 	}
 
 	for _, path := range sortedKeys(rawPaths) {

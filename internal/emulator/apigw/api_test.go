@@ -701,3 +701,101 @@ func TestIntegrationPanicIs500(t *testing.T) {
 		t.Fatalf("after panic: %d", got.status)
 	}
 }
+
+func TestWarnings(t *testing.T) {
+	t.Parallel()
+	const doc = `
+openapi: 3.0.1
+info: {title: t, version: "1"}
+security: [{key: []}]
+paths:
+  /a:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        responses:
+          default: {statusCode: "200"}
+          "4\\d{2}": {statusCode: "500"}
+  /s3:
+    get:
+      security: []
+      x-amazon-apigateway-integration:
+        type: aws
+        httpMethod: GET
+        uri: arn:aws:apigateway:us-east-1:s3:path/bucket/key
+  /none:
+    get:
+      security: []
+`
+	a := newTestAPI(t, doc, nil, nil)
+	want := []string{
+		`openapi.yaml:7: GET /a: security requirements`,
+		`openapi.yaml:13: GET /a: integration response "4\\d{2}" maps to status 500, which the operation's responses do not declare`,
+		`openapi.yaml:20: GET /s3: aws integration uses the path form`,
+		`openapi.yaml:22: GET /none: no x-amazon-apigateway-integration`,
+	}
+	got := a.Warnings()
+	if len(got) != len(want) {
+		t.Fatalf("warnings = %q", got)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("warning %d = %q, want prefix %q", i, got[i], want[i])
+		}
+	}
+	wantGatewayError(t, do(t, a, "GET", "/s3", "", ""), 500, "Internal server error")
+	wantGatewayError(t, do(t, a, "GET", "/none", "", ""), 500, "Internal server error")
+}
+
+func TestGatewayResponses(t *testing.T) {
+	t.Parallel()
+	const doc = `
+openapi: 3.0.1
+info: {title: t, version: "1"}
+x-amazon-apigateway-gateway-responses:
+  MISSING_AUTHENTICATION_TOKEN:
+    statusCode: "404"
+    responseParameters:
+      gatewayresponse.header.Access-Control-Allow-Origin: "'*'"
+    responseTemplates:
+      application/json: '{"error": $context.error.messageString, "type": "$context.error.responseType", "id": "$context.requestId"}'
+  DEFAULT_4XX:
+    responseParameters:
+      gatewayresponse.header.X-From: method.request.header.X-Client
+paths:
+  /a:
+    post:
+      x-amazon-apigateway-integration:
+        type: mock
+        passthroughBehavior: NEVER
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default: {statusCode: "200"}
+`
+	a := newTestAPI(t, doc, nil, nil)
+	got := do(t, a, "GET", "/nope", "", "")
+	if got.status != 404 || got.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("custom 403: %d %v", got.status, got.header)
+	}
+	m := wantJSON(t, got.body)
+	if m["error"] != "Missing Authentication Token" || m["type"] != "MISSING_AUTHENTICATION_TOKEN" || m["id"] != got.header.Get("x-amzn-RequestId") {
+		t.Fatalf("custom body %s", got.body)
+	}
+	got = do(t, a, "POST", "/a", "text/plain", "x", "X-Client", "cli")
+	if got.status != 415 || got.header.Get("X-From") != "cli" || wantJSON(t, got.body)["message"] != "Unsupported Media Type" {
+		t.Fatalf("DEFAULT_4XX: %d %v %s", got.status, got.header, got.body)
+	}
+
+	bad := `
+openapi: 3.0.1
+info: {title: t, version: "1"}
+x-amazon-apigateway-gateway-responses:
+  NOT_A_TYPE: {statusCode: "404"}
+paths: {}
+`
+	d, lines := cfnYAML(t, bad, nil)
+	if _, err := New(Options{Doc: d, File: "openapi.yaml", Lines: lines}); err == nil || !strings.Contains(err.Error(), `openapi.yaml:5: x-amazon-apigateway-gateway-responses: unknown gateway response type "NOT_A_TYPE"`) {
+		t.Fatalf("bad type: %v", err)
+	}
+}

@@ -5,7 +5,8 @@
 // validators, VTL request and response mapping templates, passthrough
 // behaviour, integration response selection, response parameters, response
 // overrides and API Gateway's own error responses (403 Missing Authentication
-// Token, 400 Invalid request body, 415, 413, 500, 502, 504).
+// Token, 400 Invalid request body, 415, 413, 500, 502, 504), customisable
+// through x-amazon-apigateway-gateway-responses.
 //
 // Integrations: `aws` calls the emulator's AWS services through the
 // Integrations port (bound by the emulator package to its in-process AWS JSON

@@ -270,3 +270,19 @@ func TestStartSyncExecution(t *testing.T) {
 		t.Errorf("EXPRESS executions are not recorded: %v", err)
 	}
 }
+
+func TestExecutionTimeout(t *testing.T) {
+	t.Parallel()
+	tasks := &fakeTasks{invoke: func(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	e := newEngine(t, engineOpts{tasks: tasks})
+	ex, events := runStandard(t, e, `{"TimeoutSeconds":1,"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`, "slow", "")
+	if ex.Status != asl.StatusTimedOut || ex.Error != asl.StatesTimeout {
+		t.Fatalf("got %+v", ex)
+	}
+	if last := events[len(events)-1]; last.Type != "ExecutionTimedOut" {
+		t.Errorf("last event = %s", last.Type)
+	}
+}

@@ -178,10 +178,18 @@ func (e *Engine) launch(rec *execRecord, def *machine, cp checkpoint, execInput 
 	r.lastID = cp.LastEventID
 	ctx, cancel := context.WithCancelCause(e.baseCtx)
 	r.cancel = cancel
+	if def.TimeoutSeconds > 0 {
+		// The execution's deadline counts from its start date, so a
+		// resumed execution keeps its original deadline.
+		deadline := rec.StartDate.Add(time.Duration(def.TimeoutSeconds) * time.Second)
+		tctx, tcancel := context.WithTimeoutCause(ctx, deadline.Sub(e.now()), errExecTimeout)
+		ctx = tctx
+		r.cancel = func(cause error) { cancel(cause); tcancel() }
+	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		cancel(errShutdown)
+		r.cancel(errShutdown)
 		// Stays RUNNING on disk; the next Start resumes it.
 		return nil
 	}
@@ -192,7 +200,10 @@ func (e *Engine) launch(rec *execRecord, def *machine, cp checkpoint, execInput 
 	return nil
 }
 
-var errStopped = errors.New("execution stopped")
+var (
+	errStopped     = errors.New("execution stopped")
+	errExecTimeout = errors.New("execution timed out")
+)
 
 // drive runs a STANDARD execution, checkpointing after every transition:
 // the transition's history events and the next state's input are written
@@ -209,12 +220,20 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 	sc := &scope{prev: prev}
 	inputJSON := ""
 	for {
+		if errors.Is(context.Cause(ctx), errExecTimeout) {
+			e.finishTimedOut(r, sc)
+			return
+		}
 		st, ok := r.def.States[state]
 		if !ok {
 			e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: "state " + state + " not found"})
 			return
 		}
 		o := r.step(ctx, sc, st, input, inputJSON)
+		if errors.Is(context.Cause(ctx), errExecTimeout) {
+			e.finishTimedOut(r, sc)
+			return
+		}
 		if ctx.Err() != nil {
 			return // stopped or shutting down: StopExecution / the next Start takes over
 		}
@@ -267,9 +286,21 @@ func (r *run) lastIDSafe() int64 {
 
 // finish records the terminal state of a STANDARD execution.
 func (e *Engine) finish(r *run, sc *scope, out any, f *Failure) {
+	e.finishStatus(r, sc, out, f, "")
+}
+
+// finishTimedOut records that the execution exceeded its TimeoutSeconds.
+func (e *Engine) finishTimedOut(r *run, sc *scope) {
+	e.finishStatus(r, sc, nil, &Failure{Error: StatesTimeout, Cause: "The execution timed out"}, StatusTimedOut)
+}
+
+func (e *Engine) finishStatus(r *run, sc *scope, out any, f *Failure, forced string) {
 	var output string
 	status := StatusSucceeded
-	if f != nil {
+	if forced == StatusTimedOut {
+		status = StatusTimedOut
+		r.emit(sc, "ExecutionTimedOut", func(ev *HistoryEvent) { ev.ExecutionTimedOut = &ErrorDetails{Error: f.Error, Cause: f.Cause} })
+	} else if f != nil {
 		status = StatusFailed
 		r.emit(sc, "ExecutionFailed", func(ev *HistoryEvent) { ev.ExecutionFailed = &ErrorDetails{Error: f.Error, Cause: f.Cause} })
 	} else {
@@ -322,6 +353,13 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 			return time.Time{}, ctx.Err()
 		}
 	}
+	// Taken outside the transaction: Update may run its function twice.
+	var inflight []HistoryEvent
+	var inflightLast int64
+	if r != nil {
+		inflight = r.takePending()
+		inflightLast = r.lastIDSafe()
+	}
 	var stop time.Time
 	err := e.db.Update(func(tx *kv.Tx) error {
 		var rec execRecord
@@ -341,10 +379,9 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 			return err
 		}
 		last, prev := cp.LastEventID, cp.PrevEventID
-		var events []HistoryEvent
+		events := append([]HistoryEvent(nil), inflight...)
 		if r != nil {
-			events = r.takePending()
-			last = r.lastIDSafe()
+			last = inflightLast
 			if len(events) > 0 {
 				prev = events[len(events)-1].ID
 			}

@@ -251,3 +251,86 @@ func TestTaskTimeout(t *testing.T) {
 		t.Errorf("events = %v", eventTypes(events))
 	}
 }
+
+func TestMapConcurrencyKeepsOrderAndHistory(t *testing.T) {
+	t.Parallel()
+	var inFlight, peak atomic.Int64
+	tasks := &fakeTasks{invoke: func(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+		return req.Parameters, nil
+	}}
+	e := newEngine(t, engineOpts{tasks: tasks})
+	items := make([]string, 20)
+	for i := range items {
+		items[i] = fmt.Sprint(i)
+	}
+	input := `{"xs":[` + strings.Join(items, ",") + `]}`
+	ex, events := runStandard(t, e, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","MaxConcurrency":3,
+	  "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"v.$":"$"},"OutputPath":"$.v","End":true}}},"End":true}}}`, "m", input)
+	if ex.Status != asl.StatusSucceeded || ex.Output != `[`+strings.Join(items, ",")+`]` {
+		t.Fatalf("got %s %s %s", ex.Status, ex.Output, ex.Cause)
+	}
+	if p := peak.Load(); p > 3 || p < 2 {
+		t.Errorf("peak concurrency = %d, want 2..3 (MaxConcurrency 3)", p)
+	}
+	counts := map[string]int{}
+	ids := map[int64]bool{}
+	for _, ev := range events {
+		counts[ev.Type]++
+		if ids[ev.ID] {
+			t.Fatalf("duplicate event id %d", ev.ID)
+		}
+		ids[ev.ID] = true
+		if ev.PreviousEventID >= ev.ID {
+			t.Errorf("event %d points forward to %d", ev.ID, ev.PreviousEventID)
+		}
+	}
+	if counts["MapIterationStarted"] != 20 || counts["MapIterationSucceeded"] != 20 || counts["TaskSucceeded"] != 20 {
+		t.Errorf("event counts = %v", counts)
+	}
+}
+
+func TestManyConcurrentStandardExecutions(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, engineOpts{})
+	ctx := context.Background()
+	sm, err := e.CreateStateMachine(ctx, "many", `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"n.$":"$.n","id.$":"$$.Execution.Name"},"Next":"C"},
+	  "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":50,"Next":"Big"}],"Default":"Small"},
+	  "Big":{"Type":"Pass","Result":"big","ResultPath":"$.size","End":true},"Small":{"Type":"Pass","Result":"small","ResultPath":"$.size","End":true}}}`, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arns := make([]string, 100)
+	for i := range arns {
+		ex, err := e.StartExecution(ctx, sm.Arn, fmt.Sprintf("x%d", i), fmt.Sprintf(`{"n":%d}`, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns[i] = ex.Arn
+	}
+	for i, arn := range arns {
+		done, err := e.WaitExecution(ctx, arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := "small"
+		if i > 50 {
+			size = "big"
+		}
+		if want := fmt.Sprintf(`{"id":"x%d","n":%d,"size":"%s"}`, i, i, size); done.Output != want {
+			t.Fatalf("execution %d output = %s, want %s", i, done.Output, want)
+		}
+	}
+	list, _, err := e.ListExecutions(ctx, sm.Arn, asl.StatusSucceeded, 1000, "")
+	if err != nil || len(list) != 100 {
+		t.Fatalf("listed %d, %v", len(list), err)
+	}
+}

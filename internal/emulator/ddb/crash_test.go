@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -98,7 +99,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 }
 
 func BenchmarkPutItemEngine(b *testing.B) {
-	db, err := kv.Open(filepath.Join(b.TempDir(), "bench.db"), kv.Options{})
+	db, err := kv.Open(filepath.Join(b.TempDir(), "bench.db"), kv.Options{InMemory: os.Getenv("SFAPI_BENCH_INMEMORY") != ""})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
+	"github.com/sfapi/sfapi/internal/emulator/kv"
 	"github.com/sfapi/sfapi/internal/emulator/streams"
 )
 
@@ -610,5 +611,44 @@ func TestReopenKeepsEverything(t *testing.T) {
 	mustPut(t, e, "Gsi", attr.Item{"pk": S("p"), "sk": S("2")})
 	if recs := readAll(t, e, arn); recs[1].DynamoDB.SequenceNumber != streams.FormatSequence(2) {
 		t.Fatalf("sequence after reopen = %s", recs[1].DynamoDB.SequenceNumber)
+	}
+}
+
+func TestStreamRetention(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/ret.db"
+	db := openStore(t, path)
+	defer db.Close()
+	now := testNow
+	e, err := Open(db, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := pkSpec("Ret", "")
+	s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: streams.KeysOnly}
+	mustCreate(t, e, s)
+	arn, _ := e.StreamARN("Ret")
+	mustPut(t, e, "Ret", attr.Item{"pk": S("old")})
+	now = now.Add(streams.Retention + time.Minute)
+	if recs := readAll(t, e, arn); len(recs) != 0 {
+		t.Fatalf("expired record still readable: %v", recs)
+	}
+	mustPut(t, e, "Ret", attr.Item{"pk": S("new")})
+	recs := readAll(t, e, arn)
+	if len(recs) != 1 || recs[0].DynamoDB.Keys["pk"].S != "new" || recs[0].DynamoDB.SequenceNumber != streams.FormatSequence(2) {
+		t.Fatalf("records after retention = %v", recs)
+	}
+	d, err := e.DescribeStream(context.Background(), arn)
+	if err != nil || d.First != streams.FormatSequence(2) || d.Last != d.First {
+		t.Fatalf("describe = %+v, %v", d, err)
+	}
+	// The expired record was trimmed from disk by the second write.
+	n := 0
+	_ = db.View(func(tx *kv.Tx) error {
+		n = tx.Bucket(tableBucket("Ret")).Bucket(streamBucket).Stats().KeyN
+		return nil
+	})
+	if n != 1 {
+		t.Fatalf("stream bucket holds %d records", n)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -172,7 +171,7 @@ func plan(tx *kv.Tx, t *table, keys attr.Item, fn compute) (*writePlan, error) {
 		if p.size > MaxItemSize {
 			return nil, validationf("Item size has exceeded the maximum allowed size")
 		}
-		if p.newData, err = json.Marshal(nw); err != nil {
+		if p.newData, err = nw.MarshalJSON(); err != nil {
 			return nil, fmt.Errorf("encode item: %w", err)
 		}
 	}
@@ -195,7 +194,7 @@ func plan(tx *kv.Tx, t *table, keys attr.Item, fn compute) (*writePlan, error) {
 				return nil, err
 			}
 			if ok {
-				data, err := json.Marshal(ix.project(nw, t.key))
+				data, err := ix.project(nw, t.key).MarshalJSON()
 				if err != nil {
 					return nil, fmt.Errorf("encode index entry: %w", err)
 				}
@@ -292,13 +291,13 @@ func (e *Engine) appendRecord(sb *kv.Bucket, p *writePlan, now time.Time) error 
 			SizeBytes: int64(ItemSize(p.keys) + ItemSize(newImg) + ItemSize(oldImg)),
 		},
 	}
-	data, err := json.Marshal(r)
+	val := make([]byte, 8, 512)
+	binary.BigEndian.PutUint64(val, uint64(now.UnixNano()))
+	val, err = r.AppendJSON(val)
 	if err != nil {
 		return fmt.Errorf("encode stream record: %w", err)
 	}
-	val := make([]byte, 8, 8+len(data))
-	binary.BigEndian.PutUint64(val, uint64(now.UnixNano()))
-	if err := sb.Put(seqKey(seq), append(val, data...)); err != nil {
+	if err := sb.Put(seqKey(seq), val); err != nil {
 		return err
 	}
 	// Lazy retention: drop a bounded number of expired records per write.
@@ -332,7 +331,9 @@ func getItem(b *kv.Bucket, key []byte) (attr.Item, error) {
 
 func decodeItem(data []byte) (attr.Item, error) {
 	var it attr.Item
-	if err := json.Unmarshal(data, &it); err != nil {
+	// Stored items were encoded by attr; decode them directly, skipping
+	// json.Unmarshal's extra validation pass.
+	if err := it.UnmarshalJSON(data); err != nil {
 		return nil, fmt.Errorf("decode stored item: %w", err)
 	}
 	return it, nil

@@ -32,7 +32,12 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	store, err := kv.Open(filepath.Join(t.TempDir(), "wire.db"), kv.Options{})
+	return newFixtureWith(t, kv.Options{})
+}
+
+func newFixtureWith(t testing.TB, opts kv.Options) *fixture {
+	t.Helper()
+	store, err := kv.Open(filepath.Join(t.TempDir(), "wire.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package streams
 
 import (
+	"strconv"
+
 	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
 )
 
@@ -88,4 +90,57 @@ func (v ViewType) Images(c Change) (old, new attr.Item) {
 		return c.Old, c.New
 	}
 	return nil, nil
+}
+
+// AppendJSON appends r's JSON encoding (the same bytes json.Marshal
+// produces) to dst. The engine calls it on every write, so it avoids the
+// reflection and re-validation json.Marshal does around item encoders.
+func (r *Record) AppendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"eventID":`...)
+	dst = strconv.AppendQuote(dst, r.EventID)
+	dst = append(dst, `,"eventName":`...)
+	dst = strconv.AppendQuote(dst, r.EventName)
+	dst = append(dst, `,"eventVersion":`...)
+	dst = strconv.AppendQuote(dst, r.EventVersion)
+	dst = append(dst, `,"eventSource":`...)
+	dst = strconv.AppendQuote(dst, r.EventSource)
+	dst = append(dst, `,"awsRegion":`...)
+	dst = strconv.AppendQuote(dst, r.AWSRegion)
+	d := &r.DynamoDB
+	dst = append(dst, `,"dynamodb":{"ApproximateCreationDateTime":`...)
+	dst = strconv.AppendInt(dst, d.ApproximateCreationDateTime, 10)
+	var err error
+	for _, img := range []struct {
+		name string
+		item attr.Item
+		omit bool
+	}{{"Keys", d.Keys, false}, {"NewImage", d.NewImage, len(d.NewImage) == 0}, {"OldImage", d.OldImage, len(d.OldImage) == 0}} {
+		if img.omit {
+			continue
+		}
+		dst = append(dst, `,"`...)
+		dst = append(dst, img.name...)
+		dst = append(dst, `":`...)
+		if img.item == nil {
+			dst = append(dst, "null"...)
+			continue
+		}
+		b, e := img.item.MarshalJSON()
+		if e != nil {
+			err = e
+		}
+		dst = append(dst, b...)
+	}
+	dst = append(dst, `,"SequenceNumber":`...)
+	dst = strconv.AppendQuote(dst, d.SequenceNumber)
+	dst = append(dst, `,"SizeBytes":`...)
+	dst = strconv.AppendInt(dst, d.SizeBytes, 10)
+	dst = append(dst, `,"StreamViewType":`...)
+	dst = strconv.AppendQuote(dst, string(d.StreamViewType))
+	dst = append(dst, '}')
+	if r.EventSourceARN != "" {
+		dst = append(dst, `,"eventSourceARN":`...)
+		dst = strconv.AppendQuote(dst, r.EventSourceARN)
+	}
+	return append(dst, '}'), err
 }

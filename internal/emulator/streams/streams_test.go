@@ -123,6 +123,16 @@ func TestRecordJSONShape(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("record JSON\n got %s\nwant %s", b, want)
 	}
+	fast, err := r.AppendJSON(nil)
+	if err != nil || string(fast) != want {
+		t.Fatalf("AppendJSON\n got %s\nwant %s", fast, want)
+	}
+	r.EventSourceARN = "arn:x"
+	r.DynamoDB.OldImage, r.DynamoDB.NewImage = nil, nil
+	slow, _ := json.Marshal(r)
+	if fast, _ := r.AppendJSON(nil); string(fast) != string(slow) {
+		t.Fatalf("AppendJSON\n got %s\nwant %s", fast, slow)
+	}
 	var back Record
 	if err := json.Unmarshal(b, &back); err != nil || back.DynamoDB.SequenceNumber != r.DynamoDB.SequenceNumber || !attr.ItemsEqual(back.DynamoDB.NewImage, n) {
 		t.Fatalf("decode record: %v %+v", err, back)

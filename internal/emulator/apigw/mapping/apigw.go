@@ -318,6 +318,9 @@ func (t *Template) jsonPathExpr(path string) (compiledPath, error) {
 		return c.(compiledPath), nil
 	}
 	x, err := jp.ParseString(path)
+	if err == nil && len(x) == 0 {
+		err = fmt.Errorf("path is empty")
+	}
 	if err != nil {
 		return compiledPath{}, fmt.Errorf("invalid JSONPath %s: %v", quoteShort(path), err)
 	}
@@ -369,7 +372,8 @@ func (r *renderer) jsonPath(pos int, path string) (v any, err error) {
 		}
 		return res[0], nil
 	}
-	if err := r.charge(pos, len(res)); err != nil {
+	// An indefinite path may walk the whole body.
+	if err := r.charge(pos, len(res)+len(in.body)/16); err != nil {
 		return nil, err
 	}
 	return &vlist{items: res, json: true}, nil

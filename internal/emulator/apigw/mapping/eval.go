@@ -306,6 +306,9 @@ func (r *renderer) foreach(n *foreachNode) (ctl, error) {
 		items = s.items[:len(s.items):len(s.items)]
 	case *vmap:
 		// Velocity iterates a map's values.
+		if err := r.charge(n.pos, s.size()); err != nil {
+			return ctlNone, err
+		}
 		items = make([]any, 0, s.size())
 		for _, e := range s.ents {
 			items = append(items, e.v)
@@ -613,11 +616,7 @@ func (r *renderer) equal(pos int, a, b any) (bool, error) {
 		return c == 0, nil
 	}
 	if sameKind(a, b) {
-		eq, err := deepEqual(a, b, 0)
-		if err != nil {
-			return false, r.errorf(pos, "%v", err)
-		}
-		return eq, nil
+		return r.deepEqual(pos, a, b)
 	}
 	as, err := r.str(pos, a)
 	if err != nil {
@@ -628,6 +627,16 @@ func (r *renderer) equal(pos int, a, b any) (bool, error) {
 		return false, err
 	}
 	return as == bs, nil
+}
+
+// deepEqual compares two values, charging for every node compared.
+func (r *renderer) deepEqual(pos int, a, b any) (bool, error) {
+	steps := 0
+	eq, err := deepEqual(a, b, 0, &steps)
+	if err != nil {
+		return false, r.errorf(pos, "%v", err)
+	}
+	return eq, r.charge(pos, steps)
 }
 
 // arith applies + - * / % to numbers. Integer operations stay integral

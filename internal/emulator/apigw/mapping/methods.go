@@ -22,6 +22,11 @@ func (r *renderer) property(pos int, v any, name string) (any, error) {
 	switch t := v.(type) {
 	case *vmap:
 		// Velocity uses Map.get(name) for any property of a map.
+		if t.fold {
+			if err := r.charge(pos, t.size()); err != nil {
+				return nil, err
+			}
+		}
 		val, _ := t.get(name)
 		return val, nil
 	case *vlist:
@@ -146,18 +151,13 @@ func (r *renderer) call(pos int, v any, name string, args []any) (any, error) {
 		return r.str(pos, v)
 	case name == "equals" && len(args) == 1:
 		if isNumber(v) && isNumber(args[0]) {
-			ai, _, afl, _ := toNumber(v)
-			_ = ai
+			_, _, afl, _ := toNumber(v)
 			_, _, bfl, _ := toNumber(args[0])
 			if afl != bfl {
 				return false, nil // Integer.equals(Double) is false in Java
 			}
 		}
-		eq, err := deepEqual(v, args[0], 0)
-		if err != nil {
-			return nil, r.errorf(pos, "%v", err)
-		}
-		return eq, nil
+		return r.deepEqual(pos, v, args[0])
 	case name == "hashCode" && len(args) == 0:
 		s, err := r.str(pos, v)
 		if err != nil {
@@ -289,6 +289,10 @@ func (j javaString) lastIndexOf(sub string) int {
 
 func (r *renderer) stringMethod(pos int, s, name string, args []any) (any, bool, error) {
 	n := len(args)
+	// Most string methods are linear in the string.
+	if err := r.charge(pos, len(s)/16); err != nil {
+		return nil, true, err
+	}
 	switch name {
 	case "length", "size":
 		if n == 0 {
@@ -611,6 +615,12 @@ func (t *Template) regexp(pat string, whole bool) (*regexp.Regexp, error) {
 
 func (r *renderer) mapMethod(pos int, m *vmap, name string, args []any) (any, bool, error) {
 	n := len(args)
+	// Lookups in case-folding maps and removals are linear.
+	if m.fold || name == "remove" {
+		if err := r.charge(pos, m.size()); err != nil {
+			return nil, true, err
+		}
+	}
 	key := func() (string, bool) {
 		if n < 1 {
 			return "", false
@@ -641,7 +651,7 @@ func (r *renderer) mapMethod(pos int, m *vmap, name string, args []any) (any, bo
 	case "containsValue":
 		if n == 1 {
 			for _, e := range m.ents {
-				eq, err := deepEqual(e.v, args[0], 0)
+				eq, err := r.deepEqual(pos, e.v, args[0])
 				if err != nil {
 					return nil, true, err
 				}
@@ -732,6 +742,11 @@ func listIndex(l *vlist, idx any) (int, error) {
 
 func (r *renderer) listMethod(pos int, l *vlist, name string, args []any) (any, bool, error) {
 	n := len(args)
+	if name == "remove" || (name == "add" && n == 2) {
+		if err := r.charge(pos, len(l.items)); err != nil {
+			return nil, true, err
+		}
+	}
 	switch name {
 	case "size":
 		if n == 0 {
@@ -766,7 +781,7 @@ func (r *renderer) listMethod(pos int, l *vlist, name string, args []any) (any, 
 		}
 		found := -1
 		for i, it := range l.items {
-			eq, err := deepEqual(it, args[0], 0)
+			eq, err := r.deepEqual(pos, it, args[0])
 			if err != nil {
 				return nil, true, err
 			}
@@ -839,7 +854,7 @@ func (r *renderer) listMethod(pos int, l *vlist, name string, args []any) (any, 
 			return old, true, nil
 		}
 		for i, it := range l.items {
-			eq, err := deepEqual(it, args[0], 0)
+			eq, err := r.deepEqual(pos, it, args[0])
 			if err != nil {
 				return nil, true, err
 			}

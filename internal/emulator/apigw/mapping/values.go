@@ -314,11 +314,13 @@ func sameKind(a, b any) bool {
 	return false
 }
 
-// deepEqual is Java equals() for the value kinds above.
-func deepEqual(a, b any, depth int) (bool, error) {
+// deepEqual is Java equals() for the value kinds above. It adds the number
+// of nodes it compared to *steps so callers can charge for the work.
+func deepEqual(a, b any, depth int, steps *int) (bool, error) {
 	if depth > maxValueDepth {
 		return false, errValueTooDeep
 	}
+	*steps++
 	if a == nil || b == nil {
 		return a == nil && b == nil, nil
 	}
@@ -346,7 +348,7 @@ func deepEqual(a, b any, depth int) (bool, error) {
 			if !has {
 				return false, nil
 			}
-			eq, err := deepEqual(e.v, bv, depth+1)
+			eq, err := deepEqual(e.v, bv, depth+1, steps)
 			if err != nil || !eq {
 				return false, err
 			}
@@ -361,7 +363,7 @@ func deepEqual(a, b any, depth int) (bool, error) {
 			return true, nil
 		}
 		for i := range a.items {
-			eq, err := deepEqual(a.items[i], bl.items[i], depth+1)
+			eq, err := deepEqual(a.items[i], bl.items[i], depth+1, steps)
 			if err != nil || !eq {
 				return false, err
 			}
@@ -372,7 +374,7 @@ func deepEqual(a, b any, depth int) (bool, error) {
 		if !ok || a.key != be.key {
 			return false, nil
 		}
-		return deepEqual(a.val, be.val, depth+1)
+		return deepEqual(a.val, be.val, depth+1, steps)
 	}
 	return a == b, nil
 }

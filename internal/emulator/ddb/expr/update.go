@@ -2,6 +2,7 @@ package expr
 
 import (
 	"bytes"
+	"maps"
 	"math/big"
 	"sort"
 
@@ -72,9 +73,10 @@ func (u *Update) Apply(item attr.Item, p *Placeholders) (attr.Item, []string, er
 		}
 	}
 
-	w := writer{out: make(attr.Item, len(item)+len(sets))}
-	for k, v := range item {
-		w.out[k] = v
+	// maps.Clone copies the table wholesale, far cheaper than re-inserting.
+	w := writer{out: maps.Clone(item)}
+	if w.out == nil {
+		w.out = make(attr.Item, len(sets))
 	}
 	for _, s := range sets {
 		if err := w.set(s.path, s.val.Clone()); err != nil {

@@ -1,0 +1,123 @@
+package ddbapi
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sfapi/sfapi/internal/emulator/kv"
+)
+
+// benchInMemory runs the wire benchmarks on an unsynced store, to separate
+// CPU cost from fsync latency.
+var benchInMemory = flag.Bool("bench-inmemory", false, "run wire benchmarks without fsync")
+
+// cpuTime returns the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func benchClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}}
+}
+
+// BenchmarkPutItemWire: durable PutItem through the SDK over HTTP, 32
+// concurrent clients, ~200-byte items, table with a stream. cpu-µs/op is
+// client and server together (same process).
+func BenchmarkPutItemWire(b *testing.B) {
+	f := newFixtureWith(b, kv.Options{InMemory: *benchInMemory})
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), HTTPClient: benchClient()}
+	client := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(f.url) })
+	createBenchTable(b, f)
+	payload := &types.AttributeValueMemberS{Value: strings.Repeat("x", 170)}
+	var n atomic.Int64
+	runWire(b, func() error {
+		_, err := client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("Bench"),
+			Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("k%012d", n.Add(1))}, "data": payload}})
+		return err
+	})
+}
+
+// BenchmarkPutItemWireRaw is the same load from a bare HTTP client, so the
+// process CPU per op approximates the server's share.
+func BenchmarkPutItemWireRaw(b *testing.B) {
+	f := newFixtureWith(b, kv.Options{InMemory: *benchInMemory})
+	createBenchTable(b, f)
+	hc := benchClient()
+	payload := strings.Repeat("x", 170)
+	var n atomic.Int64
+	runWire(b, func() error {
+		body := fmt.Sprintf(`{"TableName":"Bench","Item":{"pk":{"S":"k%012d"},"data":{"S":"%s"}}}`, n.Add(1), payload)
+		req, _ := http.NewRequest(http.MethodPost, f.url, bytes.NewBufferString(body))
+		req.Header.Set("X-Amz-Target", DynamoDBPrefix+".PutItem")
+		req.Header.Set("Content-Type", ContentType)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		var buf [512]byte
+		for {
+			if _, err := resp.Body.Read(buf[:]); err != nil {
+				break
+			}
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	})
+}
+
+func createBenchTable(b *testing.B, f *fixture) {
+	b.Helper()
+	body := `{"TableName":"Bench","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+		"BillingMode":"PAY_PER_REQUEST","StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"}}`
+	if r := f.mux.Invoke(context.Background(), DynamoDBPrefix+".CreateTable", []byte(body)); r.Status != 200 {
+		b.Fatalf("create: %s", r.Body)
+	}
+}
+
+// runWire runs put from 32 goroutines for b.N operations in total.
+func runWire(b *testing.B, put func() error) {
+	const clients = 32
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	errs := make(chan error, clients)
+	b.ResetTimer()
+	cpu0, t0 := cpuTime(), time.Now()
+	for range clients {
+		go func() {
+			for left.Add(-1) >= 0 {
+				if err := put(); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range clients {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed, cpu := time.Since(t0), cpuTime()-cpu0
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "puts/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+}

@@ -1,0 +1,233 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/sfapi/sfapi/internal/emulator"
+	"github.com/sfapi/sfapi/internal/project"
+)
+
+// startGophers runs the example project in memory on free ports.
+func startGophers(t *testing.T, dataDir string, inMemory bool) (emulator.Endpoints, *emulator.Emulator) {
+	t.Helper()
+	p, err := project.Load("../../examples/gophers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := emulator.New(emulator.Options{Project: p, DataDir: dataDir, InMemory: inMemory, APIAddr: "127.0.0.1:0", AWSAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := em.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := em.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return ep, em
+}
+
+func sdkConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+}
+
+func postGopher(t *testing.T, api, body string) string {
+	t.Helper()
+	resp, err := http.Post(api+"/gophers", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /gophers = %d %s", resp.StatusCode, data)
+	}
+	var out struct{ ID string }
+	if err := json.Unmarshal(data, &out); err != nil || out.ID == "" {
+		t.Fatalf("202 body %s: %v", data, err)
+	}
+	return out.ID
+}
+
+const smARN = "arn:aws:states:us-east-1:000000000000:stateMachine:AddGopher"
+
+func waitExecution(t *testing.T, client *sfn.Client, arn string) *sfn.DescribeExecutionOutput {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err == nil && out.Status != sfntypes.ExecutionStatusRunning {
+			return out
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("execution %s did not finish", arn)
+	return nil
+}
+
+// TestGophersJobThroughSDKs follows one job with the AWS SDK clients a user
+// would point at sfapi dev: the table's items, its stream records, the
+// execution, and the execution's history.
+func TestGophersJobThroughSDKs(t *testing.T) {
+	ep, _ := startGophers(t, t.TempDir(), true)
+	cfg := sdkConfig(ep.AWS)
+	db := dynamodb.NewFromConfig(cfg)
+	st := dynamodbstreams.NewFromConfig(cfg)
+	sf := sfn.NewFromConfig(cfg)
+	ctx := t.Context()
+
+	tables, err := db.ListTables(ctx, &dynamodb.ListTablesInput{})
+	if err != nil || len(tables.TableNames) != 1 || tables.TableNames[0] != "Jobs" {
+		t.Fatalf("ListTables = %v, %v", tables, err)
+	}
+	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Jobs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(desc.Table.GlobalSecondaryIndexes) != 1 || desc.Table.StreamSpecification == nil || desc.Table.LatestStreamArn == nil {
+		t.Fatalf("table not provisioned from the manifest: %+v", desc.Table)
+	}
+
+	id := postGopher(t, ep.API, `{"name": "Gordon", "location": "meadow"}`)
+	exec := waitExecution(t, sf, "arn:aws:states:us-east-1:000000000000:execution:AddGopher:"+id)
+	if exec.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %s: %s %s", exec.Status, aws.ToString(exec.Error), aws.ToString(exec.Cause))
+	}
+
+	job, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("Jobs"), Key: map[string]ddbtypes.AttributeValue{
+		"pk": &ddbtypes.AttributeValueMemberS{Value: id}, "sk": &ddbtypes.AttributeValueMemberS{Value: "job#addGopher"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := job.Item["status"].(*ddbtypes.AttributeValueMemberS); !ok || s.Value != "Succeeded" {
+		t.Fatalf("job item status = %#v", job.Item["status"])
+	}
+	holes, err := db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String("Jobs"), IndexName: aws.String("byLocation"),
+		KeyConditionExpression:    aws.String("gsi1pk = :l"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":l": &ddbtypes.AttributeValueMemberS{Value: "location#meadow"}},
+	})
+	if err != nil || holes.Count != 2 { // the gopher and its hole
+		t.Fatalf("Query byLocation = %v, %v", holes, err)
+	}
+
+	// The stream holds the job's INSERT and its two status MODIFYs.
+	shards, err := st.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: desc.Table.LatestStreamArn})
+	if err != nil || len(shards.StreamDescription.Shards) == 0 {
+		t.Fatalf("DescribeStream = %v, %v", shards, err)
+	}
+	it, err := st.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+		StreamArn: desc.Table.LatestStreamArn, ShardId: shards.StreamDescription.Shards[0].ShardId,
+		ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := st.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobEvents []string
+	for _, r := range recs.Records {
+		if pk, ok := r.Dynamodb.Keys["pk"].(*streamtypes.AttributeValueMemberS); ok && pk.Value == id {
+			status := ""
+			if s, ok := r.Dynamodb.NewImage["status"].(*streamtypes.AttributeValueMemberS); ok {
+				status = s.Value
+			}
+			jobEvents = append(jobEvents, string(r.EventName)+":"+status)
+		}
+	}
+	if got := strings.Join(jobEvents, ","); got != "INSERT:Pending,MODIFY:In Progress,MODIFY:Succeeded" {
+		t.Fatalf("job stream records = %s", got)
+	}
+
+	list, err := sf.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(smARN)})
+	if err != nil || len(list.Executions) != 1 || aws.ToString(list.Executions[0].Name) != id {
+		t.Fatalf("ListExecutions = %+v, %v", list, err)
+	}
+	hist, err := sf.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: exec.ExecutionArn, MaxResults: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entered []string
+	for _, ev := range hist.Events {
+		if ev.StateEnteredEventDetails != nil {
+			entered = append(entered, aws.ToString(ev.StateEnteredEventDetails.Name))
+		}
+	}
+	want := "ReadJob,MarkInProgress,AnnounceStarted,SaveGopher,FindHoles,LinkHoles,DigHole,MarkSucceeded,AnnounceSucceeded"
+	if got := strings.Join(entered, ","); got != want {
+		t.Fatalf("states entered = %s\nwant %s", got, want)
+	}
+	if hist.Events[len(hist.Events)-1].Type != sfntypes.HistoryEventTypeExecutionSucceeded {
+		t.Fatalf("last event = %s", hist.Events[len(hist.Events)-1].Type)
+	}
+}
+
+// TestStateSurvivesRestart checks that a restarted emulator on the same
+// data dir keeps tables, items, machines and executions.
+func TestStateSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	p, err := project.Load("../../examples/gophers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(fn func(ep emulator.Endpoints)) {
+		em, err := emulator.New(emulator.Options{Project: p, DataDir: dir, APIAddr: "127.0.0.1:0", AWSAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep, err := em.Start(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(ep)
+		if err := em.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var id string
+	run(func(ep emulator.Endpoints) {
+		id = postGopher(t, ep.API, `{"name": "Gordon", "location": "meadow"}`)
+		got, err := emulator.ReadEndpoints(dir)
+		if err != nil || got.API != ep.API {
+			t.Fatalf("endpoints file = %+v, %v", got, err)
+		}
+	})
+	run(func(ep emulator.Endpoints) {
+		sf := sfn.NewFromConfig(sdkConfig(ep.AWS))
+		exec := waitExecution(t, sf, "arn:aws:states:us-east-1:000000000000:execution:AddGopher:"+id)
+		if exec.Status != sfntypes.ExecutionStatusSucceeded {
+			t.Fatalf("execution after restart: %s", exec.Status)
+		}
+		list, err := sf.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(smARN)})
+		if err != nil || len(list.Executions) != 1 {
+			t.Fatalf("executions after restart = %+v, %v", list, err)
+		}
+	})
+}
