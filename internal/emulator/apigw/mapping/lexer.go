@@ -101,7 +101,38 @@ func (p *parser) parseTemplate(lo, hi int, gobbleLines bool) ([]node, error) {
 	if gobbleLines {
 		items = gobble(items)
 	}
-	return p.build(items)
+	return p.build(mergeText(items))
+}
+
+// mergeText joins runs of adjacent text items (lines split by gobble,
+// escapes) in one pass, so building the tree stays linear in the template.
+func mergeText(items []item) []item {
+	out := items[:0]
+	for i := 0; i < len(items); {
+		it := items[i]
+		if it.kind != itText && it.kind != itRaw {
+			out = append(out, it)
+			i++
+			continue
+		}
+		j := i + 1
+		n := len(it.text)
+		for j < len(items) && (items[j].kind == itText || items[j].kind == itRaw) {
+			n += len(items[j].text)
+			j++
+		}
+		if j > i+1 {
+			var b strings.Builder
+			b.Grow(n)
+			for _, t := range items[i:j] {
+				b.WriteString(t.text)
+			}
+			it = item{kind: itText, pos: it.pos, text: b.String()}
+		}
+		out = append(out, it)
+		i = j
+	}
+	return out
 }
 
 // scan lexes src[p.pos:hi] in text mode.
