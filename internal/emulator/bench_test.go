@@ -1,0 +1,118 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sfapi/sfapi/internal/emulator"
+	"github.com/sfapi/sfapi/internal/project"
+)
+
+// BenchmarkStartReady measures what `sfapi dev` does between reading the
+// project and printing its ready lines: load the gophers project, open
+// durable stores in a fresh data dir, provision, bind the listeners.
+func BenchmarkStartReady(b *testing.B) {
+	for b.Loop() {
+		dir := b.TempDir()
+		p, err := project.Load("../../examples/gophers")
+		if err != nil {
+			b.Fatal(err)
+		}
+		em, err := emulator.New(emulator.Options{Project: p, DataDir: dir, APIAddr: "127.0.0.1:0", AWSAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := em.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := em.Shutdown(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
+
+var benchGopher atomic.Int64
+
+// BenchmarkJobEndToEnd measures one job's latency from POST /gophers to
+// the job reading Succeeded through GET /jobs/{id} (durable stores), one
+// job at a time.
+func BenchmarkJobEndToEnd(b *testing.B) {
+	ep, _ := startBench(b)
+	client := &http.Client{}
+	for b.Loop() {
+		n := benchGopher.Add(1)
+		resp, err := client.Post(ep.API+"/gophers", "application/json", strings.NewReader(fmt.Sprintf(`{"name": "bench-%d", "location": "l%d"}`, n, n%8)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var acc struct{ ID string }
+		_ = json.NewDecoder(resp.Body).Decode(&acc)
+		resp.Body.Close()
+		for {
+			resp, err := client.Get(ep.API + "/jobs/" + acc.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(data), `"status": "Succeeded"`) {
+				break
+			}
+			if strings.Contains(string(data), `"status": "Failed"`) {
+				b.Fatalf("job failed: %s", data)
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+	}
+}
+
+// BenchmarkPostAck measures durable 202 acknowledgements from parallel
+// clients (b.SetParallelism(16) × GOMAXPROCS).
+func BenchmarkPostAck(b *testing.B) {
+	ep, _ := startBench(b)
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+		for pb.Next() {
+			n := benchGopher.Add(1)
+			resp, err := client.Post(ep.API+"/gophers", "application/json", strings.NewReader(fmt.Sprintf(`{"name": "ack-%d", "location": "l%d"}`, n, n%8)))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+func startBench(b *testing.B) (emulator.Endpoints, *emulator.Emulator) {
+	b.Helper()
+	p, err := project.Load("../../examples/gophers")
+	if err != nil {
+		b.Fatal(err)
+	}
+	em, err := emulator.New(emulator.Options{Project: p, DataDir: b.TempDir(), APIAddr: "127.0.0.1:0", AWSAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ep, err := em.Start(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = em.Shutdown(context.Background()) })
+	return ep, em
+}
