@@ -25,6 +25,9 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// Fields are extra members of the error body that some errors carry
+	// (DynamoDB's Item on a failed condition, CancellationReasons).
+	Fields map[string]any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -140,7 +143,13 @@ func encodeError(svc *Service, e *Error) Response {
 	if svc != nil {
 		ct, prefix = svc.ContentType, svc.ErrorTypePrefix
 	}
-	body, _ := json.Marshal(map[string]string{"__type": prefix + e.Code, "message": e.Message})
+	env := make(map[string]any, len(e.Fields)+2)
+	for k, v := range e.Fields {
+		env[k] = v
+	}
+	env["__type"] = prefix + e.Code
+	env["message"] = e.Message
+	body, _ := json.Marshal(env)
 	status := e.Status
 	if status == 0 {
 		status = http.StatusBadRequest

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sfapi/sfapi/internal/emulator/awsjson"
 	"github.com/sfapi/sfapi/internal/emulator/ddb"
+	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
 	"github.com/sfapi/sfapi/internal/emulator/streams"
 )
 
@@ -23,10 +24,21 @@ func mapErr(err error) error {
 	}
 	var de *ddb.Error
 	if errors.As(err, &de) {
-		// awsjson's envelope carries only __type and message, so the old
-		// item of a failed condition (ReturnValuesOnConditionCheckFailure)
-		// and transaction CancellationReasons are not on the wire yet.
-		return &awsjson.Error{Status: http.StatusBadRequest, Code: string(de.Code), Message: de.Message}
+		ae := &awsjson.Error{Status: http.StatusBadRequest, Code: string(de.Code), Message: de.Message}
+		// The old item of a failed condition (ReturnValuesOnConditionCheckFailure
+		// = ALL_OLD) and a transaction's CancellationReasons travel in the
+		// error body, as DynamoDB sends them.
+		if de.Item != nil {
+			ae.Fields = map[string]any{"Item": de.Item}
+		}
+		if len(de.Reasons) > 0 {
+			reasons := make([]wireCancellationReason, len(de.Reasons))
+			for i, r := range de.Reasons {
+				reasons[i] = wireCancellationReason(r)
+			}
+			ae.Fields = map[string]any{"CancellationReasons": reasons}
+		}
+		return ae
 	}
 	switch {
 	case errors.Is(err, streams.ErrExpiredIterator):
@@ -179,4 +191,12 @@ func requireTable(name string) error {
 		return validation("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")
 	}
 	return nil
+}
+
+// wireCancellationReason is a CancellationReason as DynamoDB writes it:
+// members without a value are left out.
+type wireCancellationReason struct {
+	Code    string    `json:",omitempty"`
+	Message string    `json:",omitempty"`
+	Item    attr.Item `json:",omitempty"`
 }
