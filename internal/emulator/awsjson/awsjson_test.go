@@ -23,10 +23,12 @@ func testMux() *Mux {
 				}
 				return map[string]string{"Hello": in.Name}, nil
 			},
-			"Fail":  func(context.Context, []byte) (any, error) { return nil, Errorf("ThingNotFound", "no %s", "thing") },
-			"Boom":  func(context.Context, []byte) (any, error) { panic("kaboom") },
-			"Oops":  func(context.Context, []byte) (any, error) { return nil, errors.New("internal detail") },
-			"Extra": func(context.Context, []byte) (any, error) { return nil, &Error{Code: "X", Message: "m", Fields: map[string]any{"Item": 1}} },
+			"Fail": func(context.Context, []byte) (any, error) { return nil, Errorf("ThingNotFound", "no %s", "thing") },
+			"Boom": func(context.Context, []byte) (any, error) { panic("kaboom") },
+			"Oops": func(context.Context, []byte) (any, error) { return nil, errors.New("internal detail") },
+			"Extra": func(context.Context, []byte) (any, error) {
+				return nil, &Error{Code: "X", Message: "m", Fields: map[string]any{"Item": 1}}
+			},
 		},
 	})
 	return m
