@@ -127,7 +127,7 @@ func TestGophersEndToEnd(t *testing.T) {
 		t.Fatalf("GET job body is not JSON: %v\n%s", err, got.body)
 	}
 	if job.ID != id || job.Status != "Succeeded" || job.UpdatedAt != "later" || job.Result.GopherID != "Gordon" || job.Result.HolesLinked != 2 ||
-		len(job.Links) != 2 || job.Links[1].Href != "/gophers/Gordon" {
+		len(job.Links) != 2 || job.Links[0].Href != "/gophers/Gordon" || job.Links[1].Href != "/jobs/"+id {
 		t.Fatalf("GET job = %+v", job)
 	}
 
