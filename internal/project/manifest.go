@@ -15,18 +15,33 @@ import (
 const ManifestFile = "sfapi.yaml"
 
 var (
-	projectNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
+	projectNameRE = nameRule{regexp.MustCompile(`^[a-z][a-z0-9-]*$`), 1, 64}
 	regionRE      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	accountRE     = regexp.MustCompile(`^[0-9]{12}$`)
-	variableRE    = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
-	logicalIDRE   = regexp.MustCompile(`^[A-Za-z0-9]{1,255}$`)
-	tableNameRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	smNameRE      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
-	stageRE       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	channelRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
-	busNameRE     = regexp.MustCompile(`^[/.\-_A-Za-z0-9]{1,256}$`)
-	ruleNameRE    = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+	variableRE    = nameRule{regexp.MustCompile(`^[A-Za-z0-9_]+$`), 1, 255}
+	logicalIDRE   = nameRule{regexp.MustCompile(`^[A-Za-z0-9]+$`), 1, 255}
+	tableNameRE   = nameRule{regexp.MustCompile(`^[A-Za-z0-9_.-]+$`), 3, 255}
+	smNameRE      = nameRule{regexp.MustCompile(`^[A-Za-z0-9_-]+$`), 1, 80}
+	stageRE       = nameRule{regexp.MustCompile(`^[A-Za-z0-9_-]+$`), 1, 128}
+	channelRE     = nameRule{regexp.MustCompile(`^[A-Za-z0-9_.-]+$`), 1, 128}
+	busNameRE     = nameRule{regexp.MustCompile(`^[/.\-_A-Za-z0-9]+$`), 1, 256}
+	ruleNameRE    = nameRule{regexp.MustCompile(`^[A-Za-z0-9]+$`), 1, 64}
 )
+
+// nameRule is a character-class pattern with length bounds. Written as one
+// regexp with counted repetition ({1,255}) it compiles into a program that
+// repeats the class per count, which cost milliseconds of every sfapi start;
+// a plain class plus a length check accepts exactly the same names.
+type nameRule struct {
+	re       *regexp.Regexp
+	min, max int
+}
+
+// MatchString reports whether s has an allowed length and only allowed
+// characters.
+func (r nameRule) MatchString(s string) bool {
+	return len(s) >= r.min && len(s) <= r.max && r.re.MatchString(s)
+}
 
 // manifestDecoder turns the sfapi.yaml node tree into a Manifest. Cross
 // references (pipe → table, target → state machine) are checked after every

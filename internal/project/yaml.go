@@ -245,7 +245,7 @@ func (d *decoder) enum(n *yaml.Node, what string, valid ...string) (string, bool
 }
 
 // match reads a string that must match re; rule describes re for humans.
-func (d *decoder) match(n *yaml.Node, what string, re *regexp.Regexp, rule string) (string, bool) {
+func (d *decoder) match(n *yaml.Node, what string, re interface{ MatchString(string) bool }, rule string) (string, bool) {
 	s, ok := d.str(n, what)
 	if !ok {
 		return "", false
