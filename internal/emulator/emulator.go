@@ -286,6 +286,13 @@ func (e *Emulator) Shutdown(ctx context.Context) error {
 			err = serr
 		}
 	}
+	if e.router != nil {
+		// Background deliveries (and their retries) end before the hub
+		// closes, so none publishes to a closed hub.
+		if rerr := e.router.Close(ctx); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
 	if e.hub != nil {
 		e.hub.Close()
 	}

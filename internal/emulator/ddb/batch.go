@@ -371,7 +371,7 @@ func (e *Engine) prepareTransact(ti TransactItem) (pendingWrite, error) {
 		if err != nil {
 			return pendingWrite{}, err
 		}
-		return pendingWrite{t: t, keys: keys, fn: updateFunc(t, keys, upd, cond, ph, in.ReturnOldOnConditionFailure, nil)}, nil
+		return pendingWrite{t: t, keys: keys, fn: updateFunc(t, keys, upd, cond, ph, in.ReturnOldOnConditionFailure)}, nil
 	}
 	in, check := ti.Delete, false
 	if in == nil {

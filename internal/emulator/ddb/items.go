@@ -165,8 +165,14 @@ func plan(tx *kv.Tx, t *table, keys attr.Item, fn compute) (*writePlan, error) {
 		return nil, err
 	}
 	p.new = nw
-	p.emit = old != nil || nw != nil
+	// A write that leaves the item as it was (an identical put, an update
+	// setting the values already stored, a delete of a missing item)
+	// changes nothing: DynamoDB writes no stream record for it.
+	p.emit = (old != nil || nw != nil) && !(old != nil && nw != nil && attr.ItemsEqual(old, nw))
 	if nw != nil {
+		if err := checkNesting(nw); err != nil {
+			return nil, err
+		}
 		p.size = ItemSize(nw)
 		if p.size > MaxItemSize {
 			return nil, validationf("Item size has exceeded the maximum allowed size")
@@ -217,7 +223,7 @@ func (e *Engine) apply(tx *kv.Tx, p *writePlan, now time.Time) (Capacity, bool, 
 		return c, false, nil
 	}
 	if !p.emit {
-		c.Write = 1
+		c.Write = writeUnits(p.size)
 		return c, false, nil
 	}
 	tb := tx.Bucket(p.t.bucket)
@@ -499,7 +505,7 @@ func (e *Engine) DeleteItem(ctx context.Context, in DeleteItemInput) (*WriteOutp
 
 // updateFunc builds the compute step of an UpdateItem (shared with
 // TransactWriteItems).
-func updateFunc(t *table, keys attr.Item, upd *expr.Update, cond *expr.Condition, ph *expr.Placeholders, returnOld bool, changedOut *[]string) compute {
+func updateFunc(t *table, keys attr.Item, upd *expr.Update, cond *expr.Condition, ph *expr.Placeholders, returnOld bool) compute {
 	return func(old attr.Item) (attr.Item, error) {
 		if err := checkCondition(cond, ph, old, returnOld); err != nil {
 			return nil, err
@@ -519,7 +525,7 @@ func updateFunc(t *table, keys attr.Item, upd *expr.Update, cond *expr.Condition
 				return nil, validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", n)
 			}
 		}
-		out, changed, err := upd.Apply(base, ph)
+		out, _, err := upd.Apply(base, ph)
 		if err != nil {
 			return nil, exprErr(err)
 		}
@@ -527,9 +533,6 @@ func updateFunc(t *table, keys attr.Item, upd *expr.Update, cond *expr.Condition
 			if v, ok := out[n]; !ok || !attr.Equal(v, keys[n]) {
 				return nil, validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", n)
 			}
-		}
-		if changedOut != nil {
-			*changedOut = changed
 		}
 		return out, nil
 	}
@@ -583,8 +586,7 @@ func (e *Engine) UpdateItem(ctx context.Context, in UpdateItemInput) (*WriteOutp
 	if err := validatePlaceholders(ph, all...); err != nil {
 		return nil, err
 	}
-	var changed []string
-	p, c, err := e.write(ctx, t, keys, updateFunc(t, keys, upd, cond, ph, in.ReturnOldOnConditionFailure, &changed))
+	p, c, err := e.write(ctx, t, keys, updateFunc(t, keys, upd, cond, ph, in.ReturnOldOnConditionFailure))
 	if err != nil {
 		return nil, err
 	}
@@ -595,29 +597,31 @@ func (e *Engine) UpdateItem(ctx context.Context, in UpdateItemInput) (*WriteOutp
 	case ReturnAllNew:
 		out.Attributes = p.new
 	case ReturnUpdatedOld:
-		out.Attributes = pick(p.old, changed)
+		out.Attributes, err = updated(upd, true, p.old, ph)
 	case ReturnUpdatedNew:
-		out.Attributes = pick(p.new, changed)
+		out.Attributes, err = updated(upd, false, p.new, ph)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// pick returns the top-level attributes of it named by paths.
-func pick(it attr.Item, paths []string) attr.Item {
-	if it == nil {
-		return nil
+// updated returns the paths of it that upd wrote, nested as DynamoDB
+// returns them for UPDATED_OLD (withRemoves) and UPDATED_NEW; nil when
+// none is present.
+func updated(upd *expr.Update, withRemoves bool, it attr.Item, ph *expr.Placeholders) (attr.Item, error) {
+	if upd == nil || it == nil {
+		return nil, nil
 	}
-	out := attr.Item{}
-	for _, p := range paths {
-		n := topName(p)
-		if v, ok := it[n]; ok {
-			out[n] = v
-		}
+	out, err := upd.Targets(withRemoves).Apply(it, ph)
+	if err != nil {
+		return nil, exprErr(err)
 	}
 	if len(out) == 0 {
-		return nil
+		return nil, nil
 	}
-	return out
+	return out, nil
 }
 
 // GetItem reads one item by key.

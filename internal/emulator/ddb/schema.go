@@ -353,6 +353,9 @@ func (k keyDef) extract(item attr.Item, exact bool) (attr.Item, error) {
 		if (v.Type == attr.TypeS && v.S == "") || (v.Type == attr.TypeB && len(v.B) == 0) {
 			return nil, validationf("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", map[attr.Type]string{attr.TypeS: "string", attr.TypeB: "binary"}[v.Type], n)
 		}
+		if err := checkKeySize(v, n == k.Range); err != nil {
+			return nil, err
+		}
 		out[n] = v
 	}
 	return out, nil
