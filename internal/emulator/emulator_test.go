@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/sfapi/sfapi/internal/emulator"
+	"github.com/sfapi/sfapi/internal/emulator/kv"
+	"github.com/sfapi/sfapi/internal/emulator/pipes"
 	"github.com/sfapi/sfapi/internal/project"
 )
 
@@ -230,4 +233,58 @@ func TestStateSurvivesRestart(t *testing.T) {
 			t.Fatalf("executions after restart = %+v, %v", list, err)
 		}
 	})
+}
+
+// TestRedeliveredRecordsDoNotRunJobsTwice rewinds the pipe's checkpoint to
+// the start of the stream, as a crash between starting an execution and
+// saving the checkpoint would: the redelivered records must neither start
+// second executions nor stall the pipe.
+func TestRedeliveredRecordsDoNotRunJobsTwice(t *testing.T) {
+	dir := t.TempDir()
+	p, err := project.Load("../../examples/gophers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func() (emulator.Endpoints, *emulator.Emulator) {
+		em, err := emulator.New(emulator.Options{Project: p, DataDir: dir, APIAddr: "127.0.0.1:0", AWSAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep, err := em.Start(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ep, em
+	}
+	ep, em := start()
+	first := postGopher(t, ep.API, `{"name": "Gordon", "location": "meadow"}`)
+	if ex := waitExecution(t, sfn.NewFromConfig(sdkConfig(ep.AWS)), "arn:aws:states:us-east-1:000000000000:execution:AddGopher:"+first); ex.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("first job: %s", ex.Status)
+	}
+	if err := em.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := kv.Open(filepath.Join(dir, "pipes.db"), kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pipes.NewStore(db).SaveCheckpoint("JobsToAddGopher", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	ep, em = start()
+	defer em.Shutdown(context.Background())
+	sf := sfn.NewFromConfig(sdkConfig(ep.AWS))
+	second := postGopher(t, ep.API, `{"name": "Gina", "location": "meadow"}`)
+	if ex := waitExecution(t, sf, "arn:aws:states:us-east-1:000000000000:execution:AddGopher:"+second); ex.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("second job after redelivery: %s", ex.Status)
+	}
+	list, err := sf.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(smARN)})
+	if err != nil || len(list.Executions) != 2 {
+		t.Fatalf("executions = %+v, %v; want exactly one per job", list, err)
+	}
 }

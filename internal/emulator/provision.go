@@ -299,6 +299,12 @@ func (t stateMachineTarget) Invoke(ctx context.Context, b pipes.Batch) error {
 		return nil
 	}
 	_, err := t.sfn.StartExecution(ctx, t.arn, b.Name, string(b.Input))
+	if b.Name != "" && errors.Is(err, asl.ErrExecutionAlreadyExists) {
+		// The execution is named after the record (the job), so an
+		// execution that already exists — finished, or started with this
+		// batch before a crash — means the batch was accepted before.
+		return nil
+	}
 	return err
 }
 
