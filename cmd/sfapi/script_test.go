@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sfapi/sfapi/internal/cli"
+	"github.com/sfapi/sfapi/internal/deploy/cfntest"
 )
 
 // TestMain lets the scripts run `sfapi` as a real process: the test binary
@@ -46,16 +48,17 @@ func TestScripts(t *testing.T) {
 		Setup:               setupScript,
 		Condition:           scriptCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitready": cmdWaitReady,
-			"http":      cmdHTTP,
-			"jsonget":   cmdJSONGet,
-			"poll":      cmdPoll,
-			"awsjson":   cmdAWSJSON,
-			"postjobs":  cmdPostJobs,
-			"waitjobs":  cmdWaitJobs,
-			"jsoncount": cmdJSONCount,
-			"wslisten":  cmdWSListen,
-			"waitfile":  cmdWaitFile,
+			"waitready":  cmdWaitReady,
+			"http":       cmdHTTP,
+			"jsonget":    cmdJSONGet,
+			"poll":       cmdPoll,
+			"awsjson":    cmdAWSJSON,
+			"postjobs":   cmdPostJobs,
+			"waitjobs":   cmdWaitJobs,
+			"jsoncount":  cmdJSONCount,
+			"wslisten":   cmdWSListen,
+			"waitfile":   cmdWaitFile,
+			"cfnstandin": cmdCFNStandIn,
 		},
 	})
 }
@@ -437,4 +440,40 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	data, _ := os.ReadFile(ts.MkAbs(args[0]))
 	ts.Fatalf("waitfile: no line of %s matches %s; it holds:\n%s", args[0], args[1], data)
+}
+
+var cfnStandIns = struct {
+	sync.Mutex
+	m map[*testscript.TestScript]*cfntest.Server
+}{m: map[*testscript.TestScript]*cfntest.Server{}}
+
+// cfnstandin starts a local CloudFormation stand-in (internal/deploy/cfntest)
+// for this script and sets CFN_URL; `cfnstandin fail RESOURCE REASON` makes
+// its next change set execution fail on RESOURCE and roll back.
+func cmdCFNStandIn(ts *testscript.TestScript, neg bool, args []string) {
+	cfnStandIns.Lock()
+	defer cfnStandIns.Unlock()
+	switch {
+	case neg:
+		ts.Fatalf("usage: cfnstandin [fail RESOURCE REASON]")
+	case len(args) == 0:
+		fake := cfntest.New()
+		srv := httptest.NewServer(fake)
+		cfnStandIns.m[ts] = fake
+		ts.Defer(func() {
+			srv.Close()
+			cfnStandIns.Lock()
+			delete(cfnStandIns.m, ts)
+			cfnStandIns.Unlock()
+		})
+		ts.Setenv("CFN_URL", srv.URL)
+	case len(args) == 3 && args[0] == "fail":
+		fake := cfnStandIns.m[ts]
+		if fake == nil {
+			ts.Fatalf("cfnstandin fail: no stand-in started")
+		}
+		fake.FailNext(args[1], args[2])
+	default:
+		ts.Fatalf("usage: cfnstandin [fail RESOURCE REASON]")
+	}
 }

@@ -18,6 +18,7 @@ var CorePackages = []string{
 	"internal/emulator/streams",
 	"internal/emulator/asl",
 	"internal/emulator/asl/jsonpath",
+	"internal/emulator/asl/jsonata",
 	"internal/emulator/push",
 	"internal/emulator/pipes",
 	"internal/emulator/apigw/mapping",

@@ -5,8 +5,10 @@ import (
 
 	"github.com/sfapi/sfapi/internal/build"
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
+	"github.com/sfapi/sfapi/internal/cli/deploycmd"
 	"github.com/sfapi/sfapi/internal/cli/devcmd"
 	"github.com/sfapi/sfapi/internal/cli/initcmd"
+	"github.com/sfapi/sfapi/internal/cli/jobscmd"
 	"github.com/sfapi/sfapi/internal/cli/validatecmd"
 	"github.com/sfapi/sfapi/internal/cli/versioncmd"
 )
@@ -73,6 +75,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(validatecmd.NewCmdValidate(f, nil))
 	cmd.AddCommand(versioncmd.NewCmdVersion(f, nil))
 	cmd.AddCommand(devcmd.NewCmdDev(f, nil))
+	cmd.AddCommand(jobscmd.NewCmdJobs(f, nil))
+	cmd.AddCommand(deploycmd.NewCmdDeploy(f, nil), deploycmd.NewCmdDestroy(f, nil))
 
 	// Create cobra's built-in help and completion commands now (cobra would
 	// add them lazily at Execute) so they get examples like every other

@@ -55,7 +55,7 @@ type Emulator struct {
 	router   *push.Router
 	hub      *push.Hub
 	mux      *awsjson.Mux
-	api      *apigw.API
+	api      http.Handler
 	wsServer *ws.Server
 	warnings []string
 
@@ -198,10 +198,12 @@ func (e *Emulator) buildEngines() error {
 		return fmt.Errorf("open dynamodb: %w", err)
 	}
 	e.mux = awsjson.NewMux(e.log.With("component", "aws"))
-	e.sfn, err = asl.NewEngine(asl.Options{Store: e.stores[1], Tasks: tasks{mux: e.mux}, Logger: e.log, Now: e.opts.Now, Region: p.Region(), AccountID: p.AccountID()})
+	tk := &tasks{mux: e.mux}
+	e.sfn, err = asl.NewEngine(asl.Options{Store: e.stores[1], Tasks: tk, Logger: e.log, Now: e.opts.Now, Region: p.Region(), AccountID: p.AccountID()})
 	if err != nil {
 		return fmt.Errorf("open step functions: %w", err)
 	}
+	tk.sfn = e.sfn
 	e.hub = push.NewHub()
 	e.router = push.NewRouter(push.RouterOptions{Region: p.Region(), AccountID: p.AccountID(), Hub: e.hub, Logger: e.log.With("component", "events"), Now: e.opts.Now})
 	ddbapi.Register(e.mux, e.ddb)
@@ -209,12 +211,20 @@ func (e *Emulator) buildEngines() error {
 	eventsapi.Register(e.mux, e.router)
 
 	e.wsServer = ws.NewServer(e.hub, ws.Options{Path: p.WebSocketPath(), Logger: e.log.With("component", "ws")})
+	tk.ws = e.wsServer
 
 	doc, lines, err := p.OpenAPI()
+	if errors.Is(err, project.ErrNoAPI) {
+		// A project may be only tables and state machines; its REST
+		// listener still answers, as a stage with no resources would.
+		e.api = noAPI{}
+		e.warnings = append(e.warnings, "the project has no api section: the REST API answers 403 to every request")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	e.api, err = apigw.New(apigw.Options{
+	api, err := apigw.New(apigw.Options{
 		Doc: doc, File: p.OpenAPIFile(), Lines: lines, Stage: p.Stage(),
 		Integrations: integrations{mux: e.mux},
 		Logger:       e.log.With("component", "apigw"),
@@ -224,8 +234,20 @@ func (e *Emulator) buildEngines() error {
 	if err != nil {
 		return err
 	}
-	e.warnings = append(e.warnings, e.api.Warnings()...)
+	e.api = api
+	e.warnings = append(e.warnings, api.Warnings()...)
 	return nil
+}
+
+// noAPI is the REST listener of a project without an API: API Gateway's
+// answer for a route that does not exist.
+type noAPI struct{}
+
+func (noAPI) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", "MissingAuthenticationTokenException")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = w.Write([]byte(`{"message":"Missing Authentication Token"}` + "\n"))
 }
 
 func (e *Emulator) listen() (api, aws, wsl net.Listener, err error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -286,5 +287,43 @@ func TestRedeliveredRecordsDoNotRunJobsTwice(t *testing.T) {
 	list, err := sf.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(smARN)})
 	if err != nil || len(list.Executions) != 2 {
 		t.Fatalf("executions = %+v, %v; want exactly one per job", list, err)
+	}
+}
+
+// A project of only a table (no API, no pipes) runs: the table gets the
+// manifest's TTL setting, and the REST listener answers 403.
+func TestTableOnlyProjectWithTTL(t *testing.T) {
+	dir := t.TempDir()
+	manifest := "name: sessions\ntables:\n  Sessions:\n    keySchema:\n      partitionKey: {name: id, type: S}\n    ttlAttribute: expiresAt\n"
+	if err := os.WriteFile(filepath.Join(dir, "sfapi.yaml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := emulator.New(emulator.Options{Project: p, DataDir: filepath.Join(dir, ".sfapi"), InMemory: true, APIAddr: "127.0.0.1:0", AWSAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := em.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Shutdown(context.Background())
+	ttl, err := dynamodb.NewFromConfig(sdkConfig(ep.AWS)).DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: aws.String("Sessions")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl.TimeToLiveDescription.TimeToLiveStatus != ddbtypes.TimeToLiveStatusEnabled || aws.ToString(ttl.TimeToLiveDescription.AttributeName) != "expiresAt" {
+		t.Fatalf("TTL = %+v", ttl.TimeToLiveDescription)
+	}
+	resp, err := http.Get(ep.API + "/anything")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("REST listener = %d, want 403", resp.StatusCode)
 	}
 }

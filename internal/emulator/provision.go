@@ -25,10 +25,17 @@ func (e *Emulator) provision(ctx context.Context) error {
 		if err := e.ddb.EnsureTable(ctx, tableSpec(t)); err != nil {
 			return t.Pos.Errorf("table %s: %v", t.LogicalID, err)
 		}
+		if err := e.ensureTTL(ctx, t); err != nil {
+			return t.Pos.Errorf("table %s: time to live: %v", t.LogicalID, err)
+		}
 	}
 	for _, sm := range p.StateMachines() {
 		if err := e.ensureStateMachine(ctx, sm); err != nil {
 			return sm.Pos.Errorf("state machine %s (%s): %v", sm.LogicalID, sm.DefinitionFile, err)
+		}
+		for _, f := range asl.UnrunnableTasks(sm.Definition) {
+			e.warnings = append(e.warnings, fmt.Sprintf("state machine %s: state %q: resource %s cannot run locally (%s); the task fails at run time unless a mock answers it",
+				sm.Name, f.State, f.Resource, f.Reason))
 		}
 	}
 	for _, r := range p.Rules() {
@@ -37,6 +44,23 @@ func (e *Emulator) provision(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ensureTTL turns the manifest's ttlAttribute on (the sweeper then deletes
+// expired items); a TTL already on with that attribute is left alone.
+func (e *Emulator) ensureTTL(ctx context.Context, t project.Table) error {
+	if t.TTLAttribute == "" {
+		return nil
+	}
+	cur, err := e.ddb.DescribeTimeToLive(ctx, t.Name)
+	if err != nil {
+		return err
+	}
+	if cur.Enabled && cur.AttributeName == t.TTLAttribute {
+		return nil
+	}
+	_, err = e.ddb.UpdateTimeToLive(ctx, t.Name, ddb.TTLSpec{Enabled: true, AttributeName: t.TTLAttribute})
+	return err
 }
 
 func tableSpec(t project.Table) ddb.TableSpec {
@@ -167,12 +191,18 @@ func (t startExecutionTarget) Deliver(ctx context.Context, ev []byte) error {
 	return err
 }
 
-// startPipes runs one poller per manifest pipe until Shutdown.
+// TTLSweepInterval is how often expired items are deleted. DynamoDB
+// deletes within days; a short interval makes TTL visible while developing.
+const TTLSweepInterval = 30 * time.Second
+
+// startPipes runs one poller per manifest pipe, and the TTL sweeper, until
+// Shutdown.
 func (e *Emulator) startPipes() error {
 	p := e.opts.Project
 	store := pipes.NewStore(e.stores[2])
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stopPipes = cancel
+	e.pipes.Go(func() { e.ddb.RunTTL(ctx, TTLSweepInterval) })
 	for _, pc := range p.Pipes() {
 		pipe, err := e.newPipe(pc, store)
 		if err != nil {

@@ -52,11 +52,20 @@ func (i integrations) Invoke(ctx context.Context, svc, action string, body []byt
 //	arn:aws:states:::events:putEvents            optimized integration
 //	arn:aws:states:::states:startExecution       optimized integration
 //	arn:aws:states:::aws-sdk:dynamodb:query      AWS SDK integration
-type tasks struct{ mux *awsjson.Mux }
+//	arn:aws:states:::sns:publish / sqs:sendMessage  recorded as events
+//	arn:aws:states:::apigateway:invoke           WebSocket @connections posts
+//
+// sfn and ws are set once the engines exist (the engine needs its invoker
+// first).
+type tasks struct {
+	mux *awsjson.Mux
+	sfn *asl.Engine
+	ws  http.Handler
+}
 
-var _ asl.TaskInvoker = tasks{}
+var _ asl.TaskInvoker = (*tasks)(nil)
 
-func (t tasks) Invoke(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
+func (t *tasks) Invoke(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
 	const prefix = "arn:aws:states:::"
 	res, ok := strings.CutPrefix(req.Resource, prefix)
 	if !ok {
@@ -69,6 +78,9 @@ func (t tasks) Invoke(ctx context.Context, req asl.TaskRequest) (json.RawMessage
 	svcName, action, ok := strings.Cut(res, ":")
 	if !ok {
 		return nil, asl.NewTaskError("States.Runtime", "malformed resource "+req.Resource)
+	}
+	if out, handled, err := t.invokeSpecial(ctx, svcName, action, sdk, req); handled {
+		return out, err
 	}
 	if i := strings.IndexByte(action, '.'); i >= 0 {
 		return nil, asl.NewTaskError("States.Runtime", fmt.Sprintf("the %s integration pattern of %s is not emulated yet", action[i:], req.Resource))
@@ -96,6 +108,11 @@ func (t tasks) Invoke(ctx context.Context, req asl.TaskRequest) (json.RawMessage
 		if err := failedEntries(resp.Body); err != nil {
 			return nil, err
 		}
+	}
+	if sdk && s.targetPrefix == "AWSStepFunctions" {
+		// SDK integrations name result members in PascalCase; the Step
+		// Functions wire uses camelCase.
+		return pascalKeys(resp.Body)
 	}
 	return resp.Body, nil
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonata"
 	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
 )
 
@@ -31,6 +32,9 @@ type stateBase struct {
 	inputNull  bool // "InputPath": null → the state sees {}
 	OutputPath *jsonpath.Path
 	outputNull bool // "OutputPath": null → the state outputs {}
+	jsonata    bool // QueryLanguage JSONata (the state's or the machine's)
+	output     *jsonata.Template
+	assign     *assignSpec
 }
 
 func (b *stateBase) base() *stateBase { return b }
@@ -42,7 +46,10 @@ type resultSpec struct {
 }
 
 // definitionError accumulates AWS-style validation messages.
-type definitionError struct{ msgs []string }
+type definitionError struct {
+	msgs  []string
+	topQL string // the machine's QueryLanguage, inherited by every state
+}
 
 func (d *definitionError) add(code, format string, args ...any) {
 	d.msgs = append(d.msgs, code+": "+fmt.Sprintf(format, args...))
@@ -188,7 +195,7 @@ func (o *obj) template(k string) *jsonpath.Template {
 
 func (o *obj) resultPath() resultSpec {
 	p, isNull := o.path("ResultPath", false)
-	if p != nil && !p.IsReference() {
+	if p != nil && (!p.IsReference() || p.Variable() != "") {
 		o.errs.add(schemaFailed, "The value for the field 'ResultPath' must be a valid Reference Path at %s/ResultPath", o.at)
 	}
 	return resultSpec{path: p, discard: isNull}
@@ -224,10 +231,18 @@ func parseDefinition(def string) (*machine, error) {
 	}
 	o.str("Comment", false)
 	o.str("Version", false)
-	if ql := o.str("QueryLanguage", false); ql != "" && ql != "JSONPath" {
-		errs.add(schemaFailed, "The QueryLanguage '%s' is not supported by this emulator yet (JSONPath only) at /QueryLanguage", ql)
+	errs.topQL = queryJSONPath
+	switch ql := o.str("QueryLanguage", false); ql {
+	case "", queryJSONPath:
+	case queryJSONata:
+		errs.topQL = ql
+	default:
+		errs.add(schemaFailed, "The value for the field 'QueryLanguage' must be one of [JSONPath, JSONata] at /QueryLanguage")
 	}
 	m := parseMachine(o, errs, 0)
+	if m != nil {
+		checkAssignScopes(m, map[string]string{}, "", errs)
+	}
 	if ts, ok := o.integer("TimeoutSeconds", 1); ok && m != nil {
 		m.TimeoutSeconds = ts
 	}
@@ -360,6 +375,29 @@ func parseState(name string, o *obj, errs *definitionError, depth int) State {
 	typ := o.str("Type", true)
 	o.str("Comment", false)
 	b := stateBase{Name: name, Type: typ}
+	ql := errs.topQL
+	if v := o.str("QueryLanguage", false); v != "" {
+		switch {
+		case v != queryJSONPath && v != queryJSONata:
+			errs.add(schemaFailed, "The value for the field 'QueryLanguage' must be one of [JSONPath, JSONata] at %s/QueryLanguage", o.at)
+		case v == queryJSONPath && errs.topQL == queryJSONata:
+			errs.add(schemaFailed, "The QueryLanguage of a state cannot be JSONPath when the state machine's QueryLanguage is JSONata at %s/QueryLanguage", o.at)
+		default:
+			ql = v
+		}
+	}
+	b.jsonata = ql == queryJSONata
+	if b.jsonata {
+		o.forbid(jsonPathOnlyFields, ql)
+	} else {
+		o.forbid(jsonataOnlyFields, ql)
+	}
+	if typ != "Fail" && typ != "Succeed" {
+		b.assign = o.assign(b.jsonata)
+	}
+	if b.jsonata && typ != "Fail" {
+		b.output = o.jsonataField("Output")
+	}
 	terminalType := typ == "Succeed" || typ == "Fail" || typ == "Choice"
 	if !terminalType {
 		b.Next = o.str("Next", false)
@@ -418,6 +456,8 @@ type catcher struct {
 	errorEquals []string
 	next        string
 	result      resultSpec
+	assign      *assignSpec
+	output      *jsonata.Template // JSONata: the catcher's Output
 }
 
 func (o *obj) errorEquals(at string) []string {
@@ -444,7 +484,7 @@ func (o *obj) errorEquals(at string) []string {
 	return out
 }
 
-func parseRetryCatch(o *obj) ([]retrier, []catcher) {
+func parseRetryCatch(o *obj, jsonataQL bool) ([]retrier, []catcher) {
 	var rs []retrier
 	var cs []catcher
 	o.seen["Retry"], o.seen["Catch"] = true, true
@@ -497,7 +537,15 @@ func parseRetryCatch(o *obj) ([]retrier, []catcher) {
 			if !ok {
 				continue
 			}
-			c := catcher{errorEquals: co.errorEquals(co.at), next: co.str("Next", true), result: co.resultPath()}
+			c := catcher{errorEquals: co.errorEquals(co.at), next: co.str("Next", true)}
+			if jsonataQL {
+				co.forbid([]string{"ResultPath"}, queryJSONata)
+				c.output = co.jsonataField("Output")
+			} else {
+				co.forbid([]string{"Output"}, queryJSONPath)
+				c.result = co.resultPath()
+			}
+			c.assign = co.assign(jsonataQL)
 			co.str("Comment", false)
 			co.unknown()
 			cs = append(cs, c)

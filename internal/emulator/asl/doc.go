@@ -4,9 +4,17 @@
 // machines, executions, history and checkpoints durable in a kv.DB so that
 // RUNNING executions resume after a restart.
 //
+// It also answers TestState (one state, traced), .waitForTaskToken callbacks
+// (durable task tokens), RedriveExecution, state machine tags, and Step
+// Functions Local MockConfigFile mocks (mocks.go), and lists the Task
+// resources the emulator cannot run (UnrunnableTasks).
+//
 // Tasks are delegated to a TaskInvoker supplied by the emulator (the
 // consumer-side port); the engine knows nothing of DynamoDB or EventBridge.
-// Data-flow (paths, payload templates, intrinsics) lives in asl/jsonpath.
+// Data-flow (paths, payload templates, intrinsics) lives in asl/jsonpath;
+// JSONata evaluation for JSONata states lives in asl/jsonata. Workflow
+// variables (Assign) are scoped per execution, Parallel branch and Map
+// iteration (variables.go) and checkpointed with the execution.
 //
 // asl is a core package: it must not import net/http, the AWS SDK, cobra,
 // viper or the wire package sfnapi. Errors are Go values named after the

@@ -25,6 +25,12 @@ type Options struct {
 	Sleep     func(ctx context.Context, d time.Duration) error
 	Region    string
 	AccountID string
+	// Mocks answers Task states from a Step Functions Local MockConfigFile
+	// (see LoadMockConfig); an execution uses the test case named by the
+	// "stateMachineArn#TestCase" suffix of StartExecution, else
+	// DefaultTestCase when its state machine has one.
+	Mocks           *MockConfig
+	DefaultTestCase string
 }
 
 // Engine runs state machines and keeps them durable in Options.Store.
@@ -37,6 +43,9 @@ type Engine struct {
 	machines map[string]*machineEntry // by ARN; a cache of the store
 	defs     map[string]*machine      // parsed definitions by hash
 	live     map[string]*run          // RUNNING executions with a goroutine
+
+	tokenMu sync.Mutex
+	waiters map[string]chan struct{} // task token → wake-up of the waiting task
 
 	baseCtx    context.Context
 	baseCancel context.CancelCauseFunc
@@ -77,6 +86,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	return &Engine{
 		opts: opts, db: opts.Store, log: opts.Logger.With("component", "asl"),
 		machines: map[string]*machineEntry{}, defs: map[string]*machine{}, live: map[string]*run{},
+		waiters: map[string]chan struct{}{},
 		baseCtx: ctx, baseCancel: cancel,
 	}, nil
 }

@@ -40,6 +40,11 @@ type Execution struct {
 	RoleArn         string    `json:"roleArn,omitempty"`
 	StartDate       time.Time `json:"startDate"`
 	StopDate        time.Time `json:"stopDate,omitzero"`
+	RedriveCount    int       `json:"redriveCount,omitempty"`
+	RedriveDate     time.Time `json:"redriveDate,omitzero"`
+	// TestCase selects a test case of Options.Mocks (Step Functions
+	// Local's "stateMachineArn#TestCase" form of StartExecution).
+	TestCase string `json:"testCase,omitempty"`
 }
 
 func jsonUnmarshal(data []byte, v any) error {
@@ -76,6 +81,10 @@ func (e *Engine) executionArn(smName, name string) string {
 // return that execution; otherwise an existing name is
 // ExecutionAlreadyExists. An empty name gets a generated UUID.
 func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) (*Execution, error) {
+	smArn, testCase, err := e.splitTestCase(smArn)
+	if err != nil {
+		return nil, err
+	}
 	me, err := e.machine(smArn)
 	if err != nil {
 		return nil, err
@@ -90,7 +99,7 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 		return nil, err
 	}
 	ex := Execution{Arn: e.executionArn(me.sm.Name, name), StateMachineArn: smArn, Name: name, Type: me.sm.Type,
-		Status: StatusRunning, Input: input, RoleArn: me.sm.RoleArn, StartDate: e.now()}
+		Status: StatusRunning, Input: input, RoleArn: me.sm.RoleArn, StartDate: e.now(), TestCase: testCase}
 	if me.sm.Type == TypeExpress {
 		// EXPRESS: in memory only, like AWS which keeps no history for them.
 		ex.Arn = e.expressArn(me.sm.Name, name)
@@ -149,7 +158,8 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 func (e *Engine) newRun(ex *Execution, def *machine, input any, history bool) *run {
 	smName := ex.StateMachineArn[strings.LastIndexByte(ex.StateMachineArn, ':')+1:]
 	return &run{e: e, arn: ex.Arn, name: ex.Name, smArn: ex.StateMachineArn, smName: smName, roleArn: ex.RoleArn,
-		startTime: ex.StartDate, input: input, def: def, history: history, done: make(chan struct{})}
+		startTime: ex.StartDate, input: input, def: def, history: history, done: make(chan struct{}),
+		mocks: e.mocksFor(smName, ex.TestCase)}
 }
 
 // launch starts the goroutine of a STANDARD execution at a checkpoint.
@@ -176,12 +186,18 @@ func (e *Engine) launch(rec *execRecord, def *machine, cp checkpoint, execInput 
 	r := e.newRun(&rec.Execution, def, ctxInput, true)
 	r.rec = rec
 	r.lastID = cp.LastEventID
+	vars, err := decodeVars(cp.Vars)
+	if err != nil {
+		return err
+	}
+	r.vars = vars
 	ctx, cancel := context.WithCancelCause(e.baseCtx)
 	r.cancel = cancel
 	if def.TimeoutSeconds > 0 {
 		// The execution's deadline counts from its start date, so a
 		// resumed execution keeps its original deadline.
-		deadline := rec.StartDate.Add(time.Duration(def.TimeoutSeconds) * time.Second)
+		// A redriven execution's deadline counts from its redrive date.
+		deadline := firstNonZero(rec.RedriveDate, rec.StartDate).Add(time.Duration(def.TimeoutSeconds) * time.Second)
 		tctx, tcancel := context.WithTimeoutCause(ctx, deadline.Sub(e.now()), errExecTimeout)
 		ctx = tctx
 		r.cancel = func(cause error) { cancel(cause); tcancel() }
@@ -217,7 +233,7 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 		r.cancel(nil)
 		e.wg.Done()
 	}()
-	sc := &scope{prev: prev}
+	sc := &scope{prev: prev, vars: r.vars}
 	inputJSON := ""
 	for {
 		if errors.Is(context.Cause(ctx), errExecTimeout) {
@@ -258,7 +274,12 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 			return
 		}
 		events := r.takePending()
-		cp := checkpoint{State: o.next, Input: raw, LastEventID: r.lastIDSafe(), PrevEventID: sc.prev}
+		vars, verr := encodeVars(sc.vars)
+		if verr != nil {
+			e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: verr.Error()})
+			return
+		}
+		cp := checkpoint{State: o.next, Input: raw, LastEventID: r.lastIDSafe(), PrevEventID: sc.prev, Vars: vars}
 		err := e.db.Update(func(tx *kv.Tx) error {
 			if tx.Bucket(bucketRunning).Get([]byte(r.arn)) == nil {
 				return errStopped // stopped meanwhile: write nothing
@@ -322,6 +343,12 @@ func (e *Engine) finishStatus(r *run, sc *scope, out any, f *Failure, forced str
 		}
 		if f != nil {
 			rec.Error, rec.Cause = f.Error, f.Cause
+			var cp checkpoint
+			if found, err := getJSON(tx, bucketCheckpoints, r.arn, &cp); err != nil {
+				return err
+			} else if found {
+				rec.RedriveFrom = &cp
+			}
 		}
 		if err := putEvents(tx, r.arn, events); err != nil {
 			return err
@@ -390,6 +417,7 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 		events = append(events, HistoryEvent{ID: last + 1, PreviousEventID: prev, Timestamp: stop, Type: "ExecutionAborted",
 			ExecutionAborted: &ErrorDetails{Error: errName, Cause: cause}})
 		rec.Status, rec.StopDate, rec.Error, rec.Cause = StatusAborted, stop, errName, cause
+		rec.RedriveFrom = &cp
 		if err := putEvents(tx, arn, events); err != nil {
 			return err
 		}

@@ -23,6 +23,8 @@ type HistoryEvent struct {
 	TaskSucceeded         *TaskSucceededDetails    `json:"taskSucceededEventDetails,omitempty"`
 	TaskFailed            *TaskFailedDetails       `json:"taskFailedEventDetails,omitempty"`
 	TaskTimedOut          *TaskFailedDetails       `json:"taskTimedOutEventDetails,omitempty"`
+	TaskSubmitted         *TaskSucceededDetails    `json:"taskSubmittedEventDetails,omitempty"`
+	ExecutionRedriven     *RedrivenDetails         `json:"executionRedrivenEventDetails,omitempty"`
 	MapStateStarted       *MapStateStartedDetails  `json:"mapStateStartedEventDetails,omitempty"`
 	MapIterationStarted   *MapIterationDetails     `json:"mapIterationStartedEventDetails,omitempty"`
 	MapIterationSucceeded *MapIterationDetails     `json:"mapIterationSucceededEventDetails,omitempty"`
@@ -34,6 +36,11 @@ type HistoryEvent struct {
 type ExecutionStartedDetails struct {
 	Input   string `json:"input"`
 	RoleArn string `json:"roleArn,omitempty"`
+}
+
+// RedrivenDetails describes ExecutionRedriven.
+type RedrivenDetails struct {
+	RedriveCount int `json:"redriveCount"`
 }
 
 // OutputDetails carries an output document.

@@ -25,6 +25,8 @@ type run struct {
 	def       *machine
 	history   bool        // EXPRESS executions skip history entirely
 	rec       *execRecord // stored record of a STANDARD execution
+	mocks     *runMocks   // the execution's mock test case, or nil
+	vars      *varScope   // top-level variables restored from a checkpoint, or nil
 
 	mu      sync.Mutex
 	pending []HistoryEvent
@@ -42,6 +44,7 @@ type run struct {
 type scope struct {
 	prev int64
 	item *mapItem
+	vars *varScope // workflow variables; nil until first needed
 }
 
 type mapItem struct {
@@ -57,6 +60,9 @@ type outcome struct {
 	caught bool // a Catch handled the failure: no *StateExited event
 	// outJSON is out encoded, when step already encoded it for history.
 	outJSON string
+	// assign holds the variables the state (or its catcher) assigns; step
+	// stores them when the state ends.
+	assign map[string]any
 }
 
 // stateRunner is implemented by every state type.
@@ -121,15 +127,29 @@ func (r *run) contextObject(sc *scope, state string, entered time.Time, retry in
 
 func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// ctxFunc returns a lazily evaluated context object for one state.
+// ctxFunc returns the lazily evaluated environment of one state's
+// JSONPath fields: a *jsonpath.Env with the context object ("$$") and the
+// workflow variables ("$name"). plainContext unwraps the context object.
 func (r *run) ctxFunc(sc *scope, state string, entered time.Time, retry *int) func() any {
-	return func() any {
+	sc.varScope()
+	ctx := func() any {
 		n := 0
 		if retry != nil {
 			n = *retry
 		}
 		return r.contextObject(sc, state, entered, n)
 	}
+	env := r.env(sc, state, ctx)
+	return func() any { return env }
+}
+
+// plainContext returns the context object behind a ctxFunc.
+func plainContext(ctxObj func() any) any {
+	v := ctxObj()
+	if env, ok := v.(*jsonpath.Env); ok {
+		return env.Context()
+	}
+	return v
 }
 
 // step runs one state, emitting its Entered/Exited events. inputJSON is
@@ -147,6 +167,11 @@ func (r *run) step(ctx context.Context, sc *scope, st State, input any, inputJSO
 		})
 	}
 	o := st.(stateRunner).run(ctx, r, sc, input)
+	if o.fail == nil && o.assign != nil {
+		if f := commitAssign(sc, o.assign); f != nil {
+			o = outcome{fail: f}
+		}
+	}
 	if o.fail == nil && !o.caught && r.history {
 		o.outJSON = jsonpath.MarshalString(o.out)
 		r.emit(sc, b.Type+"StateExited", func(ev *HistoryEvent) {
@@ -205,7 +230,7 @@ func effectiveInput(b *stateBase, input any, ctxObj func() any) (any, *Failure) 
 		return input, nil
 	}
 	var c any
-	if b.InputPath.IsContext() {
+	if b.InputPath.NeedsEnv() {
 		c = ctxObj()
 	}
 	v, err := jsonpath.Select(b.InputPath, input, c, "InputPath")
@@ -224,7 +249,7 @@ func effectiveOutput(b *stateBase, out any, ctxObj func() any) (any, *Failure) {
 		return out, nil
 	}
 	var c any
-	if b.OutputPath.IsContext() {
+	if b.OutputPath.NeedsEnv() {
 		c = ctxObj()
 	}
 	v, err := jsonpath.Select(b.OutputPath, out, c, "OutputPath")
@@ -281,11 +306,21 @@ func errorMatches(list []string, name string) bool {
 // withRetry runs attempt under the state's Retry and Catch rules. input is
 // the raw state input (Catch merges the error into it).
 func (r *run) withRetry(ctx context.Context, retriers []retrier, catchers []catcher, input any, retryCount *int, attempt func() (any, *Failure)) outcome {
+	return r.withRetryAssign(ctx, nil, nil, false, retriers, catchers, input, retryCount, func() (any, map[string]any, *Failure) {
+		out, f := attempt()
+		return out, nil, f
+	})
+}
+
+// withRetryAssign is withRetry for attempts that also assign variables,
+// with catchers that may Assign (and, in JSONata states, set Output). sc
+// and ctxObj are the state's scope and environment (nil: no variables).
+func (r *run) withRetryAssign(ctx context.Context, sc *scope, ctxObj func() any, jsonataQL bool, retriers []retrier, catchers []catcher, input any, retryCount *int, attempt func() (any, map[string]any, *Failure)) outcome {
 	counts := make([]int64, len(retriers))
 	for {
-		out, f := attempt()
+		out, assign, f := attempt()
 		if f == nil {
-			return outcome{out: out}
+			return outcome{out: out, assign: assign}
 		}
 		if f.Error == "States.Aborted" || ctx.Err() != nil {
 			return outcome{fail: abortedFailure(ctx)}
@@ -320,11 +355,27 @@ func (r *run) withRetry(ctx context.Context, retriers []retrier, catchers []catc
 			if !errorMatches(c.errorEquals, f.Error) {
 				continue
 			}
-			out, cf := applyResult(c.result, input, map[string]any{"Error": f.Error, "Cause": f.Cause})
+			errOut := map[string]any{"Error": f.Error, "Cause": f.Cause}
+			if jsonataQL && sc != nil {
+				vars := statesVars(sc, func() any { return plainContext(ctxObj) }, input, map[string]any{"errorOutput": errOut})
+				out, m, cf := jsonataFinish(c.output, vars, errOut, c.assign)
+				if cf != nil {
+					return outcome{fail: cf}
+				}
+				return outcome{out: out, next: c.next, caught: true, assign: m}
+			}
+			out, cf := applyResult(c.result, input, errOut)
 			if cf != nil {
 				return outcome{fail: cf}
 			}
-			return outcome{out: out, next: c.next, caught: true}
+			var m map[string]any
+			if c.assign != nil && sc != nil {
+				env, _ := ctxObj().(*jsonpath.Env)
+				if m, cf = evalAssign(c.assign, errOut, env, nil); cf != nil {
+					return outcome{fail: cf}
+				}
+			}
+			return outcome{out: out, next: c.next, caught: true, assign: m}
 		}
 		return outcome{fail: f}
 	}

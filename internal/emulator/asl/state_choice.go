@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonata"
 	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
 )
 
@@ -25,6 +26,9 @@ type rule struct {
 	and, or     []*rule
 	not         *rule
 	next        string
+	condition   *jsonata.Template // JSONata: the rule's Condition
+	assign      *assignSpec       // top-level rules: Assign when chosen
+	output      *jsonata.Template // JSONata top-level rules: Output when chosen
 }
 
 var comparisonOps = map[string]string{ // operator → operand kind
@@ -53,7 +57,21 @@ func parseChoice(b stateBase, o *obj) *choiceState {
 		if !ok {
 			continue
 		}
-		r := parseRule(ro, 0)
+		var r *rule
+		if b.jsonata {
+			r = &rule{}
+			ro.forbid([]string{"Variable", "And", "Or", "Not"}, queryJSONata)
+			if !ro.has("Condition") {
+				ro.errs.add(schemaFailed, "These fields are required: [Condition] at %s", ro.at)
+			} else {
+				r.condition = ro.jsonataField("Condition")
+			}
+			r.output = ro.jsonataField("Output")
+		} else {
+			ro.forbid([]string{"Condition", "Output"}, queryJSONPath)
+			r = parseRule(ro, 0)
+		}
+		r.assign = ro.assign(b.jsonata)
 		r.next = ro.str("Next", true)
 		ro.str("Comment", false)
 		ro.unknown()
@@ -70,7 +88,7 @@ func parseRule(o *obj, depth int) *rule {
 	}
 	var ops []string
 	for k := range o.m {
-		if k == "Variable" || k == "Next" || k == "Comment" {
+		if k == "Variable" || k == "Next" || k == "Comment" || k == "Assign" && depth == 0 {
 			continue
 		}
 		ops = append(ops, k)
@@ -160,30 +178,70 @@ func parseTimestamp(s string) (time.Time, error) {
 
 func (s *choiceState) run(_ context.Context, r *run, sc *scope, input any) outcome {
 	ctxObj := r.ctxFunc(sc, s.Name, r.e.now(), nil)
+	if s.jsonata {
+		return s.runJSONata(sc, ctxObj, input)
+	}
 	eff, f := effectiveInput(&s.stateBase, input, ctxObj)
 	if f != nil {
 		return outcome{fail: f}
 	}
+	env := envOf(ctxObj)
 	for _, c := range s.Choices {
 		ok, f := c.eval(eff, ctxObj)
 		if f != nil {
 			return outcome{fail: f}
 		}
 		if ok {
+			m, f := evalAssign(c.assign, eff, env, nil)
+			if f != nil {
+				return outcome{fail: f}
+			}
 			out, f := effectiveOutput(&s.stateBase, eff, ctxObj)
-			return outcome{out: out, next: c.next, fail: f}
+			return outcome{out: out, next: c.next, fail: f, assign: m}
 		}
 	}
 	if s.Default == "" {
 		return outcome{fail: &Failure{Error: StatesNoChoiceMatched, Cause: "No Matches!"}}
 	}
+	m, f := evalAssign(s.assign, eff, env, nil)
+	if f != nil {
+		return outcome{fail: f}
+	}
 	out, f := effectiveOutput(&s.stateBase, eff, ctxObj)
-	return outcome{out: out, next: s.Default, fail: f}
+	return outcome{out: out, next: s.Default, fail: f, assign: m}
+}
+
+// runJSONata evaluates the Conditions in order; the chosen rule's Output
+// and Assign (or, for Default, the state's) shape the output.
+func (s *choiceState) runJSONata(sc *scope, ctxObj func() any, input any) outcome {
+	vars := statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil)
+	for i, c := range s.Choices {
+		if c.condition == nil {
+			continue
+		}
+		v, f := applyJSONata(c.condition, vars, fmt.Sprintf("Choices/%d/Condition", i))
+		if f != nil {
+			return outcome{fail: f}
+		}
+		b, isBool := v.(bool)
+		if !isBool {
+			return outcome{fail: &Failure{Error: StatesQueryEvaluationError, Cause: fmt.Sprintf("The Condition of choice rule %d in state '%s' must evaluate to a boolean, but returned %s", i, s.Name, jsonpath.MarshalString(v))}}
+		}
+		if b {
+			out, m, f := jsonataFinish(c.output, vars, input, c.assign)
+			return outcome{out: out, next: c.next, fail: f, assign: m}
+		}
+	}
+	if s.Default == "" {
+		return outcome{fail: &Failure{Error: StatesNoChoiceMatched, Cause: "No Matches!"}}
+	}
+	out, m, f := jsonataFinish(s.output, vars, input, s.assign)
+	return outcome{out: out, next: s.Default, fail: f, assign: m}
 }
 
 func getPath(p *jsonpath.Path, input any, ctxObj func() any) (any, bool) {
 	var c any
-	if p.IsContext() {
+	if p.NeedsEnv() {
 		c = ctxObj()
 	}
 	return p.Get(input, c)

@@ -3,6 +3,7 @@ package asl
 import (
 	"context"
 
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonata"
 	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
 )
 
@@ -10,10 +11,20 @@ type failState struct {
 	stateBase
 	errName, cause       string
 	errorPath, causePath *jsonpath.Path
+	errorT, causeT       *jsonata.Template // JSONata: Error/Cause expressions
 }
 
 func parseFail(b stateBase, o *obj) *failState {
 	s := &failState{stateBase: b}
+	if b.jsonata {
+		s.errorT, s.causeT = o.jsonataField("Error"), o.jsonataField("Cause")
+		for k, t := range map[string]*jsonata.Template{"Error": s.errorT, "Cause": s.causeT} {
+			if _, isStr := o.m[k].(string); t != nil && !isStr {
+				o.errs.add(schemaFailed, "The value for the field '%s' must be a STRING at %s/%s", k, o.at, k)
+			}
+		}
+		return s
+	}
 	s.errName = o.str("Error", false)
 	s.cause = o.str("Cause", false)
 	s.errorPath, _ = o.path("ErrorPath", true)
@@ -29,10 +40,33 @@ func parseFail(b stateBase, o *obj) *failState {
 
 func (s *failState) run(_ context.Context, r *run, sc *scope, input any) outcome {
 	ctxObj := r.ctxFunc(sc, s.Name, r.e.now(), nil)
+	if s.jsonata {
+		vars := statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil)
+		f := &Failure{}
+		for _, x := range []struct {
+			t     *jsonata.Template
+			field string
+			dst   *string
+		}{{s.errorT, "Error", &f.Error}, {s.causeT, "Cause", &f.Cause}} {
+			if x.t == nil {
+				continue
+			}
+			v, ef := applyJSONata(x.t, vars, x.field)
+			if ef != nil {
+				return outcome{fail: ef}
+			}
+			str, ok := v.(string)
+			if !ok {
+				return outcome{fail: &Failure{Error: StatesQueryEvaluationError, Cause: "The JSONata expression for the field '" + x.field + "' in state '" + s.Name + "' must return a string, but returned " + jsonpath.MarshalString(v)}}
+			}
+			*x.dst = str
+		}
+		return outcome{fail: f}
+	}
 	f := &Failure{Error: s.errName, Cause: s.cause}
 	pick := func(p *jsonpath.Path, field string) (string, *Failure) {
 		var c any
-		if p.IsContext() {
+		if p.NeedsEnv() {
 			c = ctxObj()
 		}
 		v, ok := p.Get(input, c)

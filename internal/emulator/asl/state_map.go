@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonata"
 	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
 )
 
@@ -24,6 +26,8 @@ type mapState struct {
 	toleratedPercent float64
 	retry            []retrier
 	Catch            []catcher
+	items            *jsonata.Template // JSONata: Items (default: the state input)
+	itemSelectorJ    *jsonata.Template // JSONata: ItemSelector
 }
 
 func parseMap(b stateBase, o *obj, errs *definitionError, depth int) *mapState {
@@ -32,8 +36,22 @@ func parseMap(b stateBase, o *obj, errs *definitionError, depth int) *mapState {
 	if o.has("ItemSelector") && o.has("Parameters") {
 		errs.add(schemaFailed, "Only one of ItemSelector or Parameters may be set at %s", o.at)
 	}
-	s.itemSelector = o.template("ItemSelector")
-	if s.itemSelector == nil {
+	if b.jsonata {
+		s.items = o.jsonataField("Items")
+		s.itemSelectorJ = o.jsonataField("ItemSelector")
+	}
+	if b.jsonata {
+		if sel, ok := o.m["ItemSelector"].(map[string]any); ok {
+			for k := range sel {
+				if strings.HasSuffix(k, ".$") {
+					errs.add(schemaFailed, "The field '%s' is not supported for the JSONata query language: JSONata states do not use '.$' keys at %s/ItemSelector/%s", k, o.at, k)
+				}
+			}
+		}
+	} else {
+		s.itemSelector = o.template("ItemSelector")
+	}
+	if s.itemSelector == nil && !b.jsonata {
 		s.itemSelector = o.template("Parameters")
 	}
 	procKey := "ItemProcessor"
@@ -71,7 +89,7 @@ func parseMap(b stateBase, o *obj, errs *definitionError, depth int) *mapState {
 	o.has("Label")
 	s.resultSelector = o.template("ResultSelector")
 	s.resultPath = o.resultPath()
-	s.retry, s.Catch = parseRetryCatch(o)
+	s.retry, s.Catch = parseRetryCatch(o, b.jsonata)
 	return s
 }
 
@@ -83,7 +101,18 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 		return outcome{fail: f}
 	}
 	items := eff
-	if s.itemsPath != nil {
+	var vars map[string]any
+	if s.jsonata {
+		vars = statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil)
+		if s.items != nil {
+			if items, f = applyJSONata(s.items, vars, "Items"); f != nil {
+				return outcome{fail: f}
+			}
+			if _, isList := items.([]any); !isList {
+				return outcome{fail: &Failure{Error: StatesQueryEvaluationError, Cause: fmt.Sprintf("The Items field of state '%s' must evaluate to a JSON array, but returned %s", s.Name, jsonpath.MarshalString(items))}}
+			}
+		}
+	} else if s.itemsPath != nil {
 		v, ok := getPath(s.itemsPath, eff, ctxObj)
 		if !ok {
 			return outcome{fail: &Failure{Error: StatesRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. Invalid path '%s' : No results for path: %s", s.Name, s.itemsPath, s.itemsPath)}}
@@ -94,7 +123,9 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 	if !ok {
 		return outcome{fail: &Failure{Error: StatesRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. The ItemsPath field refers to value that is not a JSON array.", s.Name)}}
 	}
-	o := r.withRetry(ctx, s.retry, s.Catch, input, &retries, func() (any, *Failure) {
+	var assigned map[string]any
+	o := r.withRetryAssign(ctx, sc, ctxObj, s.jsonata, s.retry, s.Catch, input, &retries, withAssigned(&assigned, func() (any, *Failure) {
+		assigned = nil
 		r.emit(sc, "MapStateStarted", func(ev *HistoryEvent) { ev.MapStateStarted = &MapStateStartedDetails{Length: len(list)} })
 		res, f := s.runItems(ctx, r, sc, eff, list)
 		if f != nil {
@@ -102,7 +133,16 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 			return nil, f
 		}
 		r.emit(sc, "MapStateSucceeded", nil)
+		if s.jsonata {
+			vars["states"].(map[string]any)["result"] = res
+			out, m, f := jsonataFinish(s.output, vars, res, s.assign)
+			assigned = m
+			return out, f
+		}
 		if res, f = applyTemplate(s.resultSelector, res, ctxObj); f != nil {
+			return nil, f
+		}
+		if assigned, f = evalAssign(s.assign, res, envOf(ctxObj), nil); f != nil {
 			return nil, f
 		}
 		out, f := applyResult(s.resultPath, input, res)
@@ -110,7 +150,7 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 			return nil, f
 		}
 		return effectiveOutput(&s.stateBase, out, ctxObj)
-	})
+	}))
 	if o.fail == nil && !o.caught {
 		o.next = s.Next
 	}
@@ -154,10 +194,20 @@ func (s *mapState) runItems(ctx context.Context, r *run, sc *scope, eff any, lis
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			isc := &scope{prev: sc.prev, item: &mapItem{index: i, value: item}}
+			isc := sc.child(&mapItem{index: i, value: item})
 			r.emit(isc, "MapIterationStarted", func(ev *HistoryEvent) { ev.MapIterationStarted = &MapIterationDetails{Name: s.Name, Index: i} })
 			itemInput := item
-			if s.itemSelector != nil {
+			if s.itemSelectorJ != nil {
+				ctxObj := r.ctxFunc(isc, s.Name, r.e.now(), nil)
+				// Evaluated in the Map state's scope: $states.input is the
+				// Map's input, $states.context.Map.Item the current item.
+				v, f := applyJSONata(s.itemSelectorJ, statesVars(sc, func() any { return plainContext(ctxObj) }, eff, nil), "ItemSelector")
+				if f != nil {
+					s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, cancel)
+					return
+				}
+				itemInput = v
+			} else if s.itemSelector != nil {
 				ctxObj := r.ctxFunc(isc, s.Name, r.e.now(), nil)
 				v, f := applyTemplate(s.itemSelector, eff, ctxObj)
 				if f != nil {

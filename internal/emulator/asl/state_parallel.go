@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonata"
 	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
 )
 
@@ -19,6 +20,7 @@ type parallelState struct {
 	resultPath     resultSpec
 	retry          []retrier
 	Catch          []catcher
+	arguments      *jsonata.Template // JSONata: Arguments (the branches' input)
 }
 
 func parseParallel(b stateBase, o *obj, errs *definitionError, depth int) *parallelState {
@@ -38,24 +40,37 @@ func parseParallel(b stateBase, o *obj, errs *definitionError, depth int) *paral
 		bo.unknown()
 		s.branches = append(s.branches, m)
 	}
+	if b.jsonata {
+		s.arguments = o.jsonataField("Arguments")
+	}
 	s.params = o.template("Parameters")
 	s.resultSelector = o.template("ResultSelector")
 	s.resultPath = o.resultPath()
-	s.retry, s.Catch = parseRetryCatch(o)
+	s.retry, s.Catch = parseRetryCatch(o, b.jsonata)
 	return s
 }
 
 func (s *parallelState) run(ctx context.Context, r *run, sc *scope, input any) outcome {
 	retries := 0
 	ctxObj := r.ctxFunc(sc, s.Name, r.e.now(), &retries)
+	var vars map[string]any
 	eff, f := effectiveInput(&s.stateBase, input, ctxObj)
 	if f != nil {
 		return outcome{fail: f}
 	}
-	if eff, f = applyTemplate(s.params, eff, ctxObj); f != nil {
+	if s.jsonata {
+		vars = statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil)
+		if s.arguments != nil {
+			if eff, f = applyJSONata(s.arguments, vars, "Arguments"); f != nil {
+				return outcome{fail: f}
+			}
+		}
+	} else if eff, f = applyTemplate(s.params, eff, ctxObj); f != nil {
 		return outcome{fail: f}
 	}
-	o := r.withRetry(ctx, s.retry, s.Catch, input, &retries, func() (any, *Failure) {
+	var assigned map[string]any
+	o := r.withRetryAssign(ctx, sc, ctxObj, s.jsonata, s.retry, s.Catch, input, &retries, withAssigned(&assigned, func() (any, *Failure) {
+		assigned = nil
 		r.emit(sc, "ParallelStateStarted", nil)
 		res, f := s.runBranches(ctx, r, sc, eff)
 		if f != nil {
@@ -63,7 +78,16 @@ func (s *parallelState) run(ctx context.Context, r *run, sc *scope, input any) o
 			return nil, f
 		}
 		r.emit(sc, "ParallelStateSucceeded", nil)
+		if s.jsonata {
+			vars["states"].(map[string]any)["result"] = res
+			out, m, f := jsonataFinish(s.output, vars, res, s.assign)
+			assigned = m
+			return out, f
+		}
 		if res, f = applyTemplate(s.resultSelector, res, ctxObj); f != nil {
+			return nil, f
+		}
+		if assigned, f = evalAssign(s.assign, res, envOf(ctxObj), nil); f != nil {
 			return nil, f
 		}
 		out, f := applyResult(s.resultPath, input, res)
@@ -71,7 +95,7 @@ func (s *parallelState) run(ctx context.Context, r *run, sc *scope, input any) o
 			return nil, f
 		}
 		return effectiveOutput(&s.stateBase, out, ctxObj)
-	})
+	}))
 	if o.fail == nil && !o.caught {
 		o.next = s.Next
 	}
@@ -91,7 +115,7 @@ func (s *parallelState) runBranches(ctx context.Context, r *run, sc *scope, inpu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			bsc := &scope{prev: sc.prev, item: sc.item}
+			bsc := sc.child(sc.item)
 			out, f := r.runMachine(bctx, bsc, m, input)
 			if f != nil {
 				once.Do(func() {

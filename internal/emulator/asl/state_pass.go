@@ -16,6 +16,9 @@ type passState struct {
 
 func parsePass(b stateBase, o *obj) *passState {
 	s := &passState{stateBase: b}
+	if b.jsonata {
+		return s
+	}
 	if o.has("Result") {
 		s.result, s.hasResult = o.m["Result"], true
 	}
@@ -26,6 +29,11 @@ func parsePass(b stateBase, o *obj) *passState {
 
 func (s *passState) run(_ context.Context, r *run, sc *scope, input any) outcome {
 	ctxObj := r.ctxFunc(sc, s.Name, r.e.now(), nil)
+	if s.jsonata {
+		vars := statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil)
+		out, m, f := jsonataFinish(s.output, vars, input, s.assign)
+		return outcome{out: out, next: s.Next, fail: f, assign: m}
+	}
 	eff, f := effectiveInput(&s.stateBase, input, ctxObj)
 	if f != nil {
 		return outcome{fail: f}
@@ -38,6 +46,10 @@ func (s *passState) run(_ context.Context, r *run, sc *scope, input any) outcome
 			return outcome{fail: f}
 		}
 	}
+	m, f := evalAssign(s.assign, res, envOf(ctxObj), nil)
+	if f != nil {
+		return outcome{fail: f}
+	}
 	out, f := applyResult(s.resultPath, input, res)
 	if f != nil {
 		return outcome{fail: f}
@@ -45,5 +57,5 @@ func (s *passState) run(_ context.Context, r *run, sc *scope, input any) outcome
 	if out, f = effectiveOutput(&s.stateBase, out, ctxObj); f != nil {
 		return outcome{fail: f}
 	}
-	return outcome{out: out, next: s.Next}
+	return outcome{out: out, next: s.Next, assign: m}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonata"
 	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
 )
 
@@ -36,20 +37,31 @@ type taskState struct {
 	resultPath     resultSpec
 	timeout        int64
 	heartbeat      int64
+	waitToken      bool // Resource ends in .waitForTaskToken
 	retry          []retrier
 	Catch          []catcher
+	arguments      *jsonata.Template // JSONata: Arguments
 }
 
 func parseTask(b stateBase, o *obj) *taskState {
 	s := &taskState{stateBase: b}
 	s.resource = o.str("Resource", true)
 	s.resourceType, s.resourceName = splitResource(s.resource)
+	s.waitToken = strings.HasSuffix(s.resource, waitForTaskToken)
 	if s.resource != "" && !strings.HasPrefix(s.resource, "arn:") {
 		o.errs.add(schemaFailed, "The value for the field 'Resource' must be a valid ARN at %s/Resource", o.at)
 	}
 	s.params = o.template("Parameters")
 	s.resultSelector = o.template("ResultSelector")
 	s.resultPath = o.resultPath()
+	if b.jsonata {
+		s.arguments = o.jsonataField("Arguments")
+		for _, k := range []string{"TimeoutSeconds", "HeartbeatSeconds"} {
+			if t, _ := o.jsonataOrNumber(k); t != nil {
+				o.errs.add(schemaFailed, "JSONata expressions for the field '%s' are not supported by the emulator yet; use a number at %s/%s", k, o.at, k)
+			}
+		}
+	}
 	if v, ok := o.integer("TimeoutSeconds", 1); ok {
 		s.timeout = v
 	}
@@ -61,7 +73,7 @@ func parseTask(b stateBase, o *obj) *taskState {
 	o.has("TimeoutSecondsPath")
 	o.has("HeartbeatSecondsPath")
 	o.has("Credentials")
-	s.retry, s.Catch = parseRetryCatch(o)
+	s.retry, s.Catch = parseRetryCatch(o, b.jsonata)
 	return s
 }
 
@@ -90,17 +102,48 @@ func (s *taskState) run(ctx context.Context, r *run, sc *scope, input any) outco
 	if f != nil {
 		return outcome{fail: f}
 	}
-	o := r.withRetry(ctx, s.retry, s.Catch, input, &retries, func() (any, *Failure) {
+	var assigned map[string]any
+	o := r.withRetryAssign(ctx, sc, ctxObj, s.jsonata, s.retry, s.Catch, input, &retries, withAssigned(&assigned, func() (any, *Failure) {
+		assigned = nil
 		// Parameters are evaluated per attempt: $$.State.RetryCount changes.
-		params, f := applyTemplate(s.params, eff, ctxObj)
+		ctxObj := ctxObj
+		var tok string
+		if s.waitToken && !r.mocks.has(s.Name) {
+			var f *Failure
+			if tok, f = s.taskToken(r, sc, entered); f != nil {
+				return nil, f
+			}
+			ctxObj = withTaskToken(ctxObj, tok)
+		}
+		var vars map[string]any
+		var params any
+		var f *Failure
+		if s.jsonata {
+			vars = statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil)
+			params = input
+			if s.arguments != nil {
+				params, f = applyJSONata(s.arguments, vars, "Arguments")
+			}
+		} else {
+			params, f = applyTemplate(s.params, eff, ctxObj)
+		}
 		if f != nil {
 			return nil, f
 		}
-		res, f := s.invoke(ctx, r, sc, params)
+		res, f := s.invoke(ctx, r, sc, params, tok)
 		if f != nil {
 			return nil, f
+		}
+		if s.jsonata {
+			vars["states"].(map[string]any)["result"] = res
+			out, m, f := jsonataFinish(s.output, vars, res, s.assign)
+			assigned = m
+			return out, f
 		}
 		if res, f = applyTemplate(s.resultSelector, res, ctxObj); f != nil {
+			return nil, f
+		}
+		if assigned, f = evalAssign(s.assign, res, envOf(ctxObj), nil); f != nil {
 			return nil, f
 		}
 		out, f := applyResult(s.resultPath, input, res)
@@ -108,7 +151,7 @@ func (s *taskState) run(ctx context.Context, r *run, sc *scope, input any) outco
 			return nil, f
 		}
 		return effectiveOutput(&s.stateBase, out, ctxObj)
-	})
+	}))
 	if o.fail == nil && !o.caught {
 		o.next = s.Next
 	}
@@ -116,8 +159,8 @@ func (s *taskState) run(ctx context.Context, r *run, sc *scope, input any) outco
 }
 
 // invoke calls the TaskInvoker once, recording Scheduled/Started and the
-// result event.
-func (s *taskState) invoke(ctx context.Context, r *run, sc *scope, params any) (any, *Failure) {
+// result event. tok is the task token of a .waitForTaskToken attempt.
+func (s *taskState) invoke(ctx context.Context, r *run, sc *scope, params any, tok string) (any, *Failure) {
 	raw, err := jsonpath.Marshal(params)
 	if err != nil {
 		return nil, &Failure{Error: StatesRuntime, Cause: err.Error()}
@@ -145,10 +188,20 @@ func (s *taskState) invoke(ctx context.Context, r *run, sc *scope, params any) (
 		})
 		return nil, f
 	}
-	if r.e.opts.Tasks == nil {
+	mocked, mf, isMocked := r.mocks.answer(s.Name)
+	if mf != nil {
+		return fail(mf, "TaskFailed")
+	}
+	if !isMocked && tok != "" && r.e.opts.Tasks != nil {
+		return s.waitForToken(ctx, r, sc, raw, tok, fail)
+	}
+	if !isMocked && r.e.opts.Tasks == nil {
 		return fail(&Failure{Error: StatesTaskFailed, Cause: "no task invoker is configured for resource " + s.resource}, "TaskFailed")
 	}
-	out, err := safeInvoke(callCtx, r.e.opts.Tasks, TaskRequest{Resource: s.resource, Parameters: raw, ExecutionArn: r.arn, StateName: s.Name})
+	out, err := mocked, error(nil)
+	if !isMocked {
+		out, err = safeInvoke(callCtx, r.e.opts.Tasks, TaskRequest{Resource: s.resource, Parameters: raw, ExecutionArn: r.arn, StateName: s.Name})
+	}
 	if ctx.Err() != nil {
 		// Stopped or shutting down: not a task failure.
 		return nil, abortedFailure(ctx)

@@ -16,9 +16,13 @@ var (
 	bucketHistory     = []byte("sfn.history")     // execution ARN + 0x00 + big-endian event id → HistoryEvent JSON
 	bucketCheckpoints = []byte("sfn.checkpoints") // execution ARN → checkpoint JSON (RUNNING executions only)
 	bucketRunning     = []byte("sfn.running")     // execution ARN → "" (index of RUNNING executions)
+	bucketTokens      = []byte("sfn.tokens")      // task token → tokenRecord JSON (outstanding .waitForTaskToken tasks)
+	bucketTokenKeys   = []byte("sfn.tokenkeys")   // execution ARN + 0x00 + state + 0x00 + map index → task token
+	bucketTags        = []byte("sfn.tags")        // state machine ARN → tags JSON
 )
 
-var allBuckets = [][]byte{bucketMachines, bucketDefinitions, bucketExecutions, bucketHistory, bucketCheckpoints, bucketRunning}
+var allBuckets = [][]byte{bucketMachines, bucketDefinitions, bucketExecutions, bucketHistory, bucketCheckpoints, bucketRunning,
+	bucketTokens, bucketTokenKeys, bucketTags}
 
 // checkpoint is where a RUNNING STANDARD execution resumes: the next
 // state and its input, written in the same transaction as the history
@@ -29,12 +33,19 @@ type checkpoint struct {
 	LastEventID int64           `json:"lastEventId"`
 	// PrevEventID chains the resumed state's first event to the last one.
 	PrevEventID int64 `json:"prevEventId"`
+	// Vars are the execution's top-level workflow variables (absent in
+	// checkpoints written before variables existed, and when none are set).
+	Vars json.RawMessage `json:"vars,omitempty"`
 }
 
 // execRecord is the stored form of an execution.
 type execRecord struct {
 	Execution
 	DefHash string `json:"defHash"`
+	// RedriveFrom is the checkpoint of the state in flight when the
+	// execution failed, timed out or was aborted: RedriveExecution resumes
+	// there.
+	RedriveFrom *checkpoint `json:"redriveFrom,omitempty"`
 }
 
 func historyKey(arn string, id int64) []byte {

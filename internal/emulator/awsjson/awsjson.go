@@ -3,12 +3,15 @@ package awsjson
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -61,12 +64,27 @@ type Service struct {
 	// "com.amazonaws.dynamodb.v20120810#"); SDKs strip everything up to '#'.
 	ErrorTypePrefix string
 	Operations      map[string]Operation
+
+	// ResponseCRC32 adds an x-amz-crc32 header (the CRC32 IEEE checksum of
+	// the body, in decimal) to every response, as DynamoDB and DynamoDB
+	// Streams do; the SDKs verify it when present. Other services send none.
+	ResponseCRC32 bool
+	// HealthCheck, when set, is the body of the 200 answer to GET / (the
+	// endpoint's health line: DynamoDB answers
+	// "healthy: dynamodb.us-east-1.amazonaws.com "). At most one registered
+	// service should set it; the last one registered wins.
+	HealthCheck string
+	// RequestID makes the x-amzn-RequestId of each response; nil means a
+	// random UUID (Step Functions, EventBridge). DynamoDBRequestID makes
+	// DynamoDB's 52-character form.
+	RequestID func() string
 }
 
 // Mux dispatches requests to registered services by X-Amz-Target.
 type Mux struct {
 	mu       sync.RWMutex
 	services map[string]*Service
+	health   *Service
 	log      *slog.Logger
 }
 
@@ -84,6 +102,9 @@ func (m *Mux) Register(s *Service) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.services[s.TargetPrefix] = s
+	if s.HealthCheck != "" {
+		m.health = s
+	}
 }
 
 // Response is the outcome of one call: status, content type and JSON body.
@@ -157,26 +178,105 @@ func encodeError(svc *Service, e *Error) Response {
 	return Response{Status: status, ContentType: ct, Body: body}
 }
 
-// ServeHTTP implements the AWS JSON protocol over HTTP POST.
+// ServeHTTP implements the AWS JSON protocol over HTTP POST, and GET / as
+// the health check of the service that declares one.
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := uuid.NewString()
-	w.Header().Set("x-amzn-RequestId", reqID)
+	target := r.Header.Get("X-Amz-Target")
+	svc := m.serviceFor(target)
+	if r.Method == http.MethodGet && (r.URL.Path == "/" || r.URL.Path == "") {
+		m.mu.RLock()
+		hs := m.health
+		m.mu.RUnlock()
+		if hs != nil {
+			writeResponse(w, hs, Response{Status: http.StatusOK, ContentType: "text/plain", Body: []byte(hs.HealthCheck)})
+			return
+		}
+	}
 	if r.Method != http.MethodPost {
-		writeResponse(w, encodeError(nil, &Error{Status: http.StatusBadRequest, Code: CodeUnknownOp, Message: "AWS JSON requests must use POST"}))
+		writeResponse(w, svc, encodeError(nil, &Error{Status: http.StatusBadRequest, Code: CodeUnknownOp, Message: "AWS JSON requests must use POST"}))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := readBody(w, r)
+	if errors.Is(err, errTooLarge) {
+		writeResponse(w, svc, encodeError(svc, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeSerialization, Message: "request body too large"}))
+		return
+	}
 	if err != nil {
-		writeResponse(w, encodeError(nil, &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeSerialization, Message: "request body too large"}))
+		writeResponse(w, svc, encodeError(svc, &Error{Status: http.StatusBadRequest, Code: CodeSerialization, Message: "failed to read the request body"}))
 		return
 	}
-	writeResponse(w, m.Invoke(r.Context(), r.Header.Get("X-Amz-Target"), body))
+	writeResponse(w, svc, m.Invoke(r.Context(), target, body))
 }
 
-func writeResponse(w http.ResponseWriter, resp Response) {
-	w.Header().Set("Content-Type", resp.ContentType)
+// serviceFor returns the service a target names, or nil.
+func (m *Mux) serviceFor(target string) *Service {
+	prefix, _, _ := strings.Cut(target, ".")
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.services[prefix]
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// readBody reads the whole request body, sized from Content-Length when
+// the client sent one so the common case is a single allocation.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 {
+		if n > MaxBodyBytes {
+			return nil, errTooLarge
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+		return body, nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, errTooLarge
+	}
+	return body, err
+}
+
+// Canonical header names, written into the header map directly.
+const (
+	hdrRequestID   = "X-Amzn-Requestid"
+	hdrCRC32       = "X-Amz-Crc32"
+	hdrContentType = "Content-Type"
+	hdrContentLen  = "Content-Length"
+)
+
+// writeResponse writes resp with the headers svc's real endpoint sends:
+// always a request id, and the body's CRC32 where the service sends one.
+func writeResponse(w http.ResponseWriter, svc *Service, resp Response) {
+	h := w.Header()
+	id := ""
+	if svc != nil && svc.RequestID != nil {
+		id = svc.RequestID()
+	} else {
+		id = uuid.NewString()
+	}
+	h[hdrRequestID] = []string{id}
+	h[hdrContentType] = []string{resp.ContentType}
+	h[hdrContentLen] = []string{strconv.Itoa(len(resp.Body))}
+	if svc != nil && svc.ResponseCRC32 {
+		h[hdrCRC32] = []string{strconv.FormatUint(uint64(crc32.ChecksumIEEE(resp.Body)), 10)}
+	}
 	w.WriteHeader(resp.Status)
 	_, _ = w.Write(resp.Body)
+}
+
+// DynamoDBRequestID returns a request id in DynamoDB's form: 52 characters
+// of [0-9A-Z].
+func DynamoDBRequestID() string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	var raw [52]byte
+	_, _ = rand.Read(raw[:])
+	for i, b := range raw {
+		// b%36 is slightly biased; an id needs to be unique, not uniform.
+		raw[i] = alphabet[int(b)%len(alphabet)]
+	}
+	return string(raw[:])
 }
 
 // Decode unmarshals a JSON request body into v, mapping malformed JSON to a

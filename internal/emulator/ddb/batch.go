@@ -8,6 +8,7 @@ import (
 	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
 	"github.com/sfapi/sfapi/internal/emulator/ddb/expr"
 	"github.com/sfapi/sfapi/internal/emulator/kv"
+	"github.com/sfapi/sfapi/internal/emulator/streams"
 )
 
 // Batch and transaction limits.
@@ -34,6 +35,8 @@ type pendingWrite struct {
 	t    *table
 	keys attr.Item
 	fn   compute
+	// identity marks service-made deletions (TTL) in their stream records.
+	identity *streams.Identity
 }
 
 // BatchWriteItem puts and deletes up to 25 items across tables in one
@@ -45,6 +48,13 @@ func (e *Engine) BatchWriteItem(ctx context.Context, reqs map[string][]WriteRequ
 	}
 	if n == 0 {
 		return nil, validationf("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	for _, rs := range reqs {
+		if len(rs) > MaxBatchWrite || len(rs) == 0 {
+			// AWS also prints the offending map (as Java renders it)
+			// between "Value" and "at"; that rendering is left out.
+			return nil, validationf("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+		}
 	}
 	if n > MaxBatchWrite {
 		return nil, validationf("Too many items requested for the BatchWriteItem call")
@@ -84,7 +94,7 @@ func (e *Engine) BatchWriteItem(ctx context.Context, reqs map[string][]WriteRequ
 			writes = append(writes, pendingWrite{t: t, keys: keys, fn: fn})
 		}
 	}
-	caps, err := e.commitAll(ctx, writes, nil)
+	caps, _, err := e.commitAll(ctx, writes, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -92,23 +102,28 @@ func (e *Engine) BatchWriteItem(ctx context.Context, reqs map[string][]WriteRequ
 }
 
 // commitAll plans every write, then applies them all in one transaction;
-// fail (if set) decides how planning errors are reported.
-func (e *Engine) commitAll(ctx context.Context, writes []pendingWrite, fail func(errs []error) error) ([]Capacity, error) {
+// fail (if set) decides how planning errors are reported. It returns the
+// capacity of each write and the applied plans.
+func (e *Engine) commitAll(ctx context.Context, writes []pendingWrite, fail func(errs []error) error) ([]Capacity, []*writePlan, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := e.opts.Now()
 	var (
 		caps    []Capacity
+		plans   []*writePlan
 		emitted map[string]bool
 	)
 	err := e.db.Update(func(tx *kv.Tx) error {
 		caps, emitted = caps[:0], map[string]bool{}
-		plans := make([]*writePlan, len(writes))
+		plans = make([]*writePlan, len(writes))
 		errs := make([]error, len(writes))
 		failed := false
 		for i, w := range writes {
 			plans[i], errs[i] = plan(tx, w.t, w.keys, w.fn)
+			if errs[i] == nil {
+				plans[i].identity = w.identity
+			}
 			if errs[i] != nil {
 				failed = true
 				if fail == nil {
@@ -135,12 +150,12 @@ func (e *Engine) commitAll(ctx context.Context, writes []pendingWrite, fail func
 		return nil
 	})
 	if err != nil {
-		return nil, wrapStore("write items", "batch", err)
+		return nil, nil, wrapStore("write items", "batch", err)
 	}
 	for arn := range emitted {
 		e.notify(arn)
 	}
-	return caps, nil
+	return caps, plans, nil
 }
 
 func mergeCapacity(caps []Capacity) []Capacity {
@@ -291,7 +306,7 @@ func (e *Engine) TransactWriteItems(ctx context.Context, items []TransactItem) (
 		seen[id] = true
 		writes[i] = w
 	}
-	caps, err := e.commitAll(ctx, writes, func(errs []error) error {
+	caps, _, err := e.commitAll(ctx, writes, func(errs []error) error {
 		reasons := make([]CancellationReason, len(errs))
 		codes := make([]string, len(errs))
 		for i, err := range errs {

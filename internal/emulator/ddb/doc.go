@@ -1,7 +1,9 @@
 // Package ddb is the emulator's DynamoDB storage engine: tables and their
 // key schemas, items, global and local secondary indexes, conditional
-// writes, queries and scans, batches, transactions, TTL settings and the
-// per-table stream log.
+// writes, queries and scans, batches, transactions (with ClientRequestToken
+// idempotency), UpdateTable and tags, the TTL sweeper (SweepExpired,
+// RunTTL) and the per-table stream logs (a disabled stream stays readable
+// for 24 hours next to its replacement).
 //
 // All state lives in bbolt buckets of a kv.DB owned by the caller, and
 // every write goes through kv.DB.Update, so an acknowledged write is on

@@ -43,6 +43,9 @@ type Engine struct {
 	// whenever records are appended, so WaitStream sleeps without polling.
 	waitMu sync.Mutex
 	wake   map[string]chan struct{}
+
+	// tokens remembers TransactWriteItems ClientRequestTokens.
+	tokens tokens
 }
 
 var tablesBucket = []byte("ddb.tables")
@@ -151,7 +154,8 @@ func (e *Engine) CreateTable(ctx context.Context, spec TableSpec) (*TableDescrip
 		return nil, err
 	}
 	now := e.opts.Now()
-	m := tableMeta{Spec: spec, Created: now, TableID: uuid.NewString()}
+	m := tableMeta{Spec: spec, Created: now, TableID: uuid.NewString(), Tags: spec.Tags}
+	m.Spec.Tags = nil
 	t, err := resolve(m, e.opts.Region, e.opts.AccountID)
 	if err != nil {
 		return nil, err
@@ -384,8 +388,8 @@ func (e *Engine) DeleteTable(ctx context.Context, name string) (*TableDescriptio
 	return d, nil
 }
 
-// UpdateTimeToLive stores a table's TTL setting. Expired items are not yet
-// swept: the setting is recorded and reported only.
+// UpdateTimeToLive stores a table's TTL setting; SweepExpired (run by
+// RunTTL) deletes the expired items of tables that have it enabled.
 func (e *Engine) UpdateTimeToLive(ctx context.Context, name string, spec TTLSpec) (TTLSpec, error) {
 	if err := ctx.Err(); err != nil {
 		return TTLSpec{}, err
@@ -409,12 +413,14 @@ func (e *Engine) UpdateTimeToLive(ctx context.Context, name string, spec TTLSpec
 	if !spec.Enabled && cur.AttributeName != spec.AttributeName {
 		return TTLSpec{}, validationf("TimeToLive is active on a different AttributeName: current AttributeName is %s", cur.AttributeName)
 	}
-	nt := *t
-	nt.meta.TTL = spec
-	if err := e.saveMeta(&nt); err != nil {
+	m := t.meta
+	m.TTL = spec
+	nt := t.withMeta(m)
+	if err := e.saveMeta(nt); err != nil {
 		return TTLSpec{}, err
 	}
-	e.tables[name] = &nt
+	e.tables[name] = nt
+	t.next.Store(nt)
 	return spec, nil
 }
 

@@ -134,6 +134,8 @@ type writePlan struct {
 	// checkOnly marks a transaction's ConditionCheck: read and checked, never written.
 	checkOnly bool
 	size      int
+	// identity marks a deletion the service made (TTL expiry).
+	identity *streams.Identity
 }
 
 // errCheckOnly is returned by the compute step of a transaction's
@@ -146,6 +148,7 @@ type compute func(old attr.Item) (attr.Item, error)
 
 // plan reads the existing item inside tx and prepares the write.
 func plan(tx *kv.Tx, t *table, keys attr.Item, fn compute) (*writePlan, error) {
+	t = t.current()
 	tb := tx.Bucket(t.bucket)
 	if tb == nil {
 		return nil, errTableNotFound()
@@ -262,7 +265,12 @@ func (e *Engine) apply(tx *kv.Tx, p *writePlan, now time.Time) (Capacity, bool, 
 	if !p.t.meta.StreamOn {
 		return c, false, nil
 	}
-	if err := e.appendRecord(tb.Bucket(streamBucket), p, now); err != nil {
+	r, _ := p.t.latestStream()
+	sb, err := tb.CreateBucketIfNotExists(r.bucket)
+	if err != nil {
+		return c, false, err
+	}
+	if err := e.appendRecord(sb, p, now); err != nil {
 		return c, false, err
 	}
 	return c, true, nil
@@ -296,6 +304,7 @@ func (e *Engine) appendRecord(sb *kv.Bucket, p *writePlan, now time.Time) error 
 			SequenceNumber: streams.FormatSequence(seq), StreamViewType: p.t.meta.StreamView,
 			SizeBytes: int64(ItemSize(p.keys) + ItemSize(newImg) + ItemSize(oldImg)),
 		},
+		UserIdentity: p.identity,
 	}
 	val := make([]byte, 8, 512)
 	binary.BigEndian.PutUint64(val, uint64(now.UnixNano()))
@@ -368,7 +377,7 @@ func (e *Engine) write(ctx context.Context, t *table, keys attr.Item, fn compute
 		return nil, c, wrapStore("write item", t.meta.Spec.TableName, err)
 	}
 	if emitted {
-		e.notify(t.meta.StreamARN)
+		e.notify(p.t.meta.StreamARN) // p.t: the table the write committed against
 	}
 	return p, c, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
@@ -79,6 +80,9 @@ type TableSpec struct {
 	BillingMode            string
 	ProvisionedThroughput  *Throughput
 	StreamSpecification    *StreamSpec
+	// Tags are CreateTable's tags; they are stored with the table, not in
+	// the spec.
+	Tags map[string]string `json:"-"`
 }
 
 // TTLSpec is a table's time-to-live setting.
@@ -98,7 +102,22 @@ type tableMeta struct {
 	StreamView   streams.ViewType
 	StreamOn     bool
 	StreamCreate time.Time
-	TTL          TTLSpec
+	// StreamOff is when the latest stream was disabled (zero while on).
+	StreamOff time.Time `json:",omitzero"`
+	// StreamBucket names the table sub-bucket holding the latest stream's
+	// records; "" is the original "stream" bucket.
+	StreamBucket string `json:",omitempty"`
+	// OldStreams are disabled earlier streams, readable for 24 hours.
+	OldStreams []oldStream `json:",omitempty"`
+	TTL        TTLSpec
+	Tags       map[string]string `json:",omitempty"`
+}
+
+// oldStream is a stream replaced by a newer one of the same table.
+type oldStream struct {
+	ARN, Label, Shard, Bucket string
+	View                      streams.ViewType
+	Created, Disabled         time.Time
 }
 
 // keyDef is a resolved key: attribute names and types.
@@ -124,6 +143,25 @@ type table struct {
 	indexes map[string]*index
 	order   []*index // deterministic maintenance order
 	bucket  []byte
+	// next is the table that replaced this one (UpdateTable, TTL and tag
+	// changes). A write planned with a stale *table follows the chain
+	// inside its transaction, so it maintains the indexes and stream the
+	// table has when the write commits.
+	next atomic.Pointer[table]
+}
+
+// current follows t's replacement chain to the newest table.
+func (t *table) current() *table {
+	for n := t.next.Load(); n != nil; n = n.next.Load() {
+		t = n
+	}
+	return t
+}
+
+// withMeta returns a copy of t carrying m (which must not change the key
+// schema or indexes) and links t to it.
+func (t *table) withMeta(m tableMeta) *table {
+	return &table{meta: m, arn: t.arn, key: t.key, indexes: t.indexes, order: t.order, bucket: t.bucket}
 }
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)

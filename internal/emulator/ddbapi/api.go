@@ -38,6 +38,11 @@ func Register(mux *awsjson.Mux, e *ddb.Engine) {
 			"BatchWriteItem":     op(h.batchWrite),
 			"BatchGetItem":       op(h.batchGet),
 			"TransactWriteItems": op(h.transactWrite),
+			"TransactGetItems":   op(h.transactGet),
+			"UpdateTable":        op(h.updateTable),
+			"TagResource":        op(h.tagResource),
+			"UntagResource":      op(h.untagResource),
+			"ListTagsOfResource": op(h.listTags),
 		},
 	})
 	mux.Register(&awsjson.Service{
@@ -141,7 +146,7 @@ func (h *handler) describeTTL(ctx context.Context, in *tableNameInput) (*describ
 }
 
 func (in *putItemInput) engine() (ddb.PutItemInput, error) {
-	if err := in.legacy.check(); err != nil {
+	if err := in.fromLegacy(); err != nil {
 		return ddb.PutItemInput{}, err
 	}
 	if err := requireTable(in.TableName); err != nil {
@@ -175,7 +180,7 @@ func (h *handler) putItem(ctx context.Context, in *putItemInput) (*writeOutput, 
 }
 
 func (in *updateItemInput) engine() (ddb.UpdateItemInput, error) {
-	if err := in.legacy.check(); err != nil {
+	if err := in.fromLegacy(); err != nil {
 		return ddb.UpdateItemInput{}, err
 	}
 	if err := requireTable(in.TableName); err != nil {
@@ -206,7 +211,7 @@ func (h *handler) updateItem(ctx context.Context, in *updateItemInput) (*writeOu
 }
 
 func (in *deleteItemInput) engine() (ddb.DeleteItemInput, error) {
-	if err := in.legacy.check(); err != nil {
+	if err := in.fromLegacy(); err != nil {
 		return ddb.DeleteItemInput{}, err
 	}
 	if err := requireTable(in.TableName); err != nil {
@@ -237,7 +242,7 @@ func (h *handler) deleteItem(ctx context.Context, in *deleteItemInput) (*writeOu
 }
 
 func (h *handler) getItem(ctx context.Context, in *getItemInput) (*getItemOutput, error) {
-	if err := in.legacy.check(); err != nil {
+	if err := in.fromLegacy(); err != nil {
 		return nil, err
 	}
 	if err := checkReturnCapacity(in.ReturnConsumedCapacity); err != nil {
@@ -267,7 +272,7 @@ func pageResult(mode string, p *ddb.PageOutput, count bool) *pageOutput {
 }
 
 func (h *handler) query(ctx context.Context, in *queryInput) (*pageOutput, error) {
-	if err := in.legacy.check(); err != nil {
+	if err := in.fromLegacy(true); err != nil {
 		return nil, err
 	}
 	if err := checkReturnCapacity(in.ReturnConsumedCapacity); err != nil {
@@ -292,7 +297,7 @@ func (h *handler) query(ctx context.Context, in *queryInput) (*pageOutput, error
 }
 
 func (h *handler) scan(ctx context.Context, in *queryInput) (*pageOutput, error) {
-	if err := in.legacy.check(); err != nil {
+	if err := in.fromLegacy(false); err != nil {
 		return nil, err
 	}
 	if err := checkReturnCapacity(in.ReturnConsumedCapacity); err != nil {
@@ -361,7 +366,7 @@ func (h *handler) batchGet(ctx context.Context, in *batchGetInput) (*batchGetOut
 	}
 	reqs := map[string]ddb.KeysAndAttributes{}
 	for table, r := range in.RequestItems {
-		if err := r.legacy.check(); err != nil {
+		if err := r.fromLegacy(); err != nil {
 			return nil, err
 		}
 		reqs[table] = ddb.KeysAndAttributes{Keys: r.Keys, ProjectionExpression: r.ProjectionExpression,
@@ -416,7 +421,11 @@ func (h *handler) transactWrite(ctx context.Context, in *transactWriteInput) (*t
 		}
 		items = append(items, t)
 	}
-	caps, err := h.e.TransactWriteItems(ctx, items)
+	fp, err := fingerprint(in.TransactItems)
+	if err != nil {
+		return nil, err
+	}
+	caps, err := h.e.TransactWriteItemsIdempotent(ctx, in.ClientRequestToken, fp, items)
 	if err != nil {
 		return nil, err
 	}

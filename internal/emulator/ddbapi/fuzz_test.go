@@ -9,6 +9,7 @@ import (
 
 	"github.com/sfapi/sfapi/internal/emulator/awsjson"
 	"github.com/sfapi/sfapi/internal/emulator/ddb"
+	"github.com/sfapi/sfapi/internal/emulator/ddb/expr"
 	"github.com/sfapi/sfapi/internal/emulator/kv"
 )
 
@@ -35,7 +36,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	}
 	targets := []string{}
 	for _, op := range []string{"CreateTable", "DescribeTable", "ListTables", "DeleteTable", "UpdateTimeToLive", "DescribeTimeToLive", "PutItem", "GetItem",
-		"UpdateItem", "DeleteItem", "Query", "Scan", "BatchWriteItem", "BatchGetItem", "TransactWriteItems"} {
+		"UpdateItem", "DeleteItem", "Query", "Scan", "BatchWriteItem", "BatchGetItem", "TransactWriteItems",
+		"TransactGetItems", "UpdateTable", "TagResource", "UntagResource", "ListTagsOfResource"} {
 		targets = append(targets, DynamoDBPrefix+"."+op)
 	}
 	for _, op := range []string{"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"} {
@@ -56,6 +58,13 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"StreamArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Fuzz/stream/x","ShardId":"s","ShardIteratorType":"TRIM_HORIZON"}`,
 		`{"ShardIterator":"eyJhIjoiYSIsInMiOiJzIn0","Limit":1000}`,
 		`{"TableName":"Fuzz","TimeToLiveSpecification":{"Enabled":true,"AttributeName":"exp"}}`,
+		`{"TableName":"Fuzz","Item":{"pk":{"S":"a"},"sk":{"N":"1"}},"Expected":{"v":{"ComparisonOperator":"IN","AttributeValueList":[{"N":"1"},{"N":"2"}]},"w":{"Exists":false}},"ConditionalOperator":"OR"}`,
+		`{"TableName":"Fuzz","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"AttributeUpdates":{"v":{"Action":"ADD","Value":{"L":[{"S":"x"}]}},"w":{"Action":"DELETE"}}}`,
+		`{"TableName":"Fuzz","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"QueryFilter":{"v":{"ComparisonOperator":"NOT_NULL"}},"AttributesToGet":["v"]}`,
+		`{"TableName":"Fuzz","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"byG"}}],"StreamSpecification":{"StreamEnabled":false}}`,
+		`{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Fuzz","Tags":[{"Key":"k","Value":"v"}]}`,
+		`{"TransactItems":[{"Get":{"TableName":"Fuzz","Key":{"pk":{"S":"b"},"sk":{"N":"2"}}}}]}`,
+		`{"TransactItems":[{"Put":{"TableName":"Fuzz","Item":{"pk":{"S":"c"},"sk":{"N":"3"}}}}],"ClientRequestToken":"t"}`,
 	}
 	for i, s := range seeds {
 		f.Add(uint8(i), []byte(s))
@@ -69,6 +78,48 @@ func FuzzDecodeRequest(f *testing.F) {
 		r := mux.Invoke(context.Background(), target, body)
 		if r.Status >= 500 {
 			t.Fatalf("%s %q: status %d %s", target, body, r.Status, r.Body)
+		}
+	})
+}
+
+// FuzzLegacyTranslation feeds arbitrary legacy members to the translator:
+// it either refuses them or produces expressions that parse.
+func FuzzLegacyTranslation(f *testing.F) {
+	for _, s := range []string{
+		`{"v":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"1"},{"N":"2"}]}}`,
+		`{"v":{"Exists":false},"w":{"Value":{"S":"x"}}}`,
+		`{"v":{"ComparisonOperator":"IN","AttributeValueList":[{"S":"a"},{"S":"b"}]},"#x":{"ComparisonOperator":"NULL"}}`,
+		`{"v":{"Action":"ADD","Value":{"L":[]}},"w":{"Action":"DELETE","Value":{"SS":["a"]}},"x":{"Value":{"N":"1"}}}`,
+		`["a","b"]`, `{}`, `null`, `{"v":{"ComparisonOperator":"EQ"}}`,
+	} {
+		f.Add([]byte(s), []byte(`"OR"`))
+	}
+	f.Fuzz(func(t *testing.T, raw, op []byte) {
+		var b builder
+		if c, err := b.conditions(raw, op, "expected", true); err == nil && c != "" {
+			if _, err := expr.ParseCondition(c); err != nil {
+				t.Fatalf("Expected %s -> %q: %v", raw, c, err)
+			}
+		}
+		if c, err := b.conditions(raw, nil, "queryFilter", false); err == nil && c != "" {
+			if _, err := expr.ParseFilter(c); err != nil {
+				t.Fatalf("filter %s -> %q: %v", raw, c, err)
+			}
+		}
+		if c, err := b.keyConditions(raw); err == nil && c != "" {
+			if _, err := expr.ParseCondition(c); err != nil {
+				t.Fatalf("KeyConditions %s -> %q: %v", raw, c, err)
+			}
+		}
+		if u, err := b.attributeUpdates(raw); err == nil && u != "" {
+			if _, err := expr.ParseUpdate(u); err != nil {
+				t.Fatalf("AttributeUpdates %s -> %q: %v", raw, u, err)
+			}
+		}
+		if p, err := b.attributesToGet(raw); err == nil {
+			if _, err := expr.ParseProjection(p); err != nil {
+				t.Fatalf("AttributesToGet %s -> %q: %v", raw, p, err)
+			}
 		}
 	})
 }

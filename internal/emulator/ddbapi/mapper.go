@@ -55,19 +55,6 @@ func validation(format string, args ...any) error {
 	return awsjson.Errorf(awsjson.CodeValidation, format, args...)
 }
 
-// check refuses the legacy (pre-expression) parameters.
-func (l *legacy) check() error {
-	for name, v := range map[string][]byte{
-		"Expected": l.Expected, "ConditionalOperator": l.ConditionalOperator, "AttributesToGet": l.AttributesToGet,
-		"AttributeUpdates": l.AttributeUpdates, "KeyConditions": l.KeyConditions, "QueryFilter": l.QueryFilter, "ScanFilter": l.ScanFilter,
-	} {
-		if len(v) > 0 && string(v) != "null" {
-			return validation("The legacy parameter %s is not supported by sfapi; use expression parameters instead", name)
-		}
-	}
-	return nil
-}
-
 func returnOld(v string) (bool, error) {
 	switch v {
 	case "", "NONE":
@@ -130,6 +117,12 @@ func (in *createTableInput) spec() ddb.TableSpec {
 		TableName: in.TableName, KeySchema: in.KeySchema, AttributeDefinitions: in.AttributeDefinitions,
 		GlobalSecondaryIndexes: toIndexSpecs(in.GlobalSecondaryIndexes), LocalSecondaryIndexes: toIndexSpecs(in.LocalSecondaryIndexes),
 		BillingMode: in.BillingMode, ProvisionedThroughput: in.ProvisionedThroughput,
+	}
+	if len(in.Tags) > 0 {
+		s.Tags = map[string]string{}
+		for _, t := range in.Tags {
+			s.Tags[t.Key] = t.Value
+		}
 	}
 	if ss := in.StreamSpecification; ss != nil {
 		s.StreamSpecification = &ddb.StreamSpec{StreamEnabled: ss.StreamEnabled, StreamViewType: streams.ViewType(ss.StreamViewType)}

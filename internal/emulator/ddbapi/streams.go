@@ -2,6 +2,8 @@ package ddbapi
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/sfapi/sfapi/internal/emulator/ddb"
 	"github.com/sfapi/sfapi/internal/emulator/streams"
@@ -56,7 +58,15 @@ func (h *handler) describeStream(ctx context.Context, in *describeStreamInput) (
 		StreamViewType: string(d.StreamViewType), CreationRequestDateTime: epoch(d.Created), TableName: d.TableName,
 		KeySchema: d.KeySchema, Shards: []shard{}}
 	if in.ExclusiveStartShardId != d.ShardID {
-		out.Shards = append(out.Shards, shard{ShardId: d.ShardID, SequenceNumberRange: sequenceNumberRange{StartingSequenceNumber: start}})
+		r := sequenceNumberRange{StartingSequenceNumber: start}
+		if d.StreamStatus == ddb.StreamDisabled {
+			// A disabled stream's shard is closed at its last record.
+			r.EndingSequenceNumber = d.Last
+			if r.EndingSequenceNumber == "" {
+				r.EndingSequenceNumber = start
+			}
+		}
+		out.Shards = append(out.Shards, shard{ShardId: d.ShardID, SequenceNumberRange: r})
 	}
 	return &describeStreamOutput{StreamDescription: out}, nil
 }
@@ -89,8 +99,15 @@ func (h *handler) getShardIterator(ctx context.Context, in *getShardIteratorInpu
 	if err != nil {
 		return nil, validation("Invalid SequenceNumber: %s", in.SequenceNumber)
 	}
-	if d.First != "" && in.SequenceNumber != "" && in.SequenceNumber < d.First {
-		return nil, &ddb.Error{Code: "TrimmedDataAccessException", Message: "The operation attempted to read past the oldest stream record in a shard."}
+	if in.SequenceNumber != "" {
+		// A position before the trim horizon: ReadStream reports it.
+		pos := after
+		if pos == "" { // AT the first record ever: sequence 0 is "before it"
+			pos = streams.FormatSequence(0)
+		}
+		if _, err := h.e.ReadStream(ctx, in.StreamArn, pos, 1); err != nil {
+			return nil, err
+		}
 	}
 	it := streams.Iterator{StreamARN: in.StreamArn, ShardID: in.ShardId, After: after, Issued: h.e.Now()}
 	return &getShardIteratorOutput{ShardIterator: it.Encode()}, nil
@@ -112,13 +129,29 @@ func (h *handler) getRecords(ctx context.Context, in *getRecordsInput) (*getReco
 	if err != nil {
 		return nil, err
 	}
-	if recs == nil {
-		recs = []streams.Record{}
+	out := &getRecordsOutput{Records: make([]json.RawMessage, len(recs))}
+	for i := range recs {
+		if out.Records[i], err = recs[i].AppendAPIJSON(nil); err != nil {
+			return nil, fmt.Errorf("encode stream record: %w", err)
+		}
 	}
 	next := it
 	if len(recs) > 0 {
 		next.After = recs[len(recs)-1].DynamoDB.SequenceNumber
 	}
 	next.Issued = h.e.Now()
-	return &getRecordsOutput{Records: recs, NextShardIterator: next.Encode()}, nil
+	// A closed (disabled) shard that has been read to its end has no next
+	// iterator, as on AWS.
+	if d, err := h.e.DescribeStream(ctx, it.StreamARN); err == nil && d.StreamStatus == ddb.StreamDisabled && len(recs) < limitOr(limit, 1000) && (d.Last == "" || next.After >= d.Last) {
+		return out, nil
+	}
+	out.NextShardIterator = next.Encode()
+	return out, nil
+}
+
+func limitOr(limit, def int) int {
+	if limit == 0 {
+		return def
+	}
+	return limit
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/sfapi/sfapi/internal/emulator/ddb"
 	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
-	"github.com/sfapi/sfapi/internal/emulator/streams"
 )
 
 // Wire shapes of the DynamoDB API. Field names are AWS's; key schema,
@@ -35,7 +34,7 @@ type createTableInput struct {
 	BillingMode               string
 	ProvisionedThroughput     *provisionedThroughput
 	StreamSpecification       *streamSpecification
-	Tags                      json.RawMessage
+	Tags                      []tag
 	SSESpecification          json.RawMessage
 	TableClass                string
 	DeletionProtectionEnabled bool
@@ -126,7 +125,8 @@ type describeTTLOutput struct {
 	TimeToLiveDescription ttlDescription
 }
 
-// legacy holds the pre-expression parameters, which sfapi refuses.
+// legacy holds the pre-expression parameters; legacy.go translates them
+// into expressions.
 type legacy struct {
 	Expected            json.RawMessage
 	ConditionalOperator json.RawMessage
@@ -360,6 +360,6 @@ type getRecordsInput struct {
 }
 
 type getRecordsOutput struct {
-	Records           []streams.Record
-	NextShardIterator string `json:",omitempty"`
+	Records           []json.RawMessage // streams.Record in GetRecords' shape
+	NextShardIterator string            `json:",omitempty"`
 }

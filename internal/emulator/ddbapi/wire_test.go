@@ -411,7 +411,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"PutItem", `{"TableName":"Gophers","Item":{"pk":{"Q":"x"},"sk":{"N":"1"}}}`, "SerializationException", "Unknown attribute value type"},
 		{"PutItem", `{"TableName":"Gophers","Item":{"pk":{"S":"x"},"sk":{"N":"abc"}}}`, "ValidationException", "numeric"},
 		{"PutItem", `{"TableName":"Gophers","Item":{"pk":{"S":"x"},"sk":{"N":"1"},"big":{"S":"` + big + `"}}}`, "ValidationException", "Item size has exceeded"},
-		{"PutItem", `{"TableName":"Gophers","Item":{"pk":{"S":"x"},"sk":{"N":"1"}},"Expected":{"pk":{"Exists":false}}}`, "ValidationException", "legacy"},
+		{"PutItem", `{"TableName":"Gophers","Item":{"pk":{"S":"x"},"sk":{"N":"1"}},"Expected":{"pk":{"Exists":false}},"ConditionExpression":"attribute_not_exists(pk)"}`, "ValidationException", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}"},
 		{"PutItem", `{"TableName":"Gophers","Item":{"pk":{"S":"x"},"sk":{"N":"1"}},"ConditionExpression":"a = = b"}`, "ValidationException", "ConditionExpression"},
 		{"GetItem", `{"TableName":"Gophers","Key":{"pk":{"S":"x"}}}`, "ValidationException", "does not match the schema"},
 		{"Query", `{"TableName":"Gophers","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"x"}},"Limit":0}`, "ValidationException", "limit"},

@@ -34,6 +34,14 @@ func Register(mux *awsjson.Mux, e *asl.Engine) {
 			"ListExecutions":                   h.listExecutions,
 			"GetExecutionHistory":              h.getExecutionHistory,
 			"ValidateStateMachineDefinition":   h.validateStateMachineDefinition,
+			"TestState":                        h.testState,
+			"SendTaskSuccess":                  h.sendTaskSuccess,
+			"SendTaskFailure":                  h.sendTaskFailure,
+			"SendTaskHeartbeat":                h.sendTaskHeartbeat,
+			"RedriveExecution":                 h.redriveExecution,
+			"TagResource":                      h.tagResource,
+			"UntagResource":                    h.untagResource,
+			"ListTagsForResource":              h.listTagsForResource,
 		},
 	})
 }
@@ -73,10 +81,11 @@ func required(field, v string) error {
 }
 
 type createStateMachineInput struct {
-	Name       string `json:"name"`
-	Definition string `json:"definition"`
-	RoleArn    string `json:"roleArn"`
-	Type       string `json:"type"`
+	Name       string    `json:"name"`
+	Definition string    `json:"definition"`
+	RoleArn    string    `json:"roleArn"`
+	Type       string    `json:"type"`
+	Tags       []asl.Tag `json:"tags"`
 }
 
 type createStateMachineOutput struct {
@@ -95,6 +104,11 @@ func (h *handler) createStateMachine(ctx context.Context, body []byte) (any, err
 	sm, err := h.e.CreateStateMachine(ctx, in.Name, in.Definition, in.Type, in.RoleArn)
 	if err != nil {
 		return nil, wireErr(err)
+	}
+	if len(in.Tags) > 0 {
+		if err := h.e.TagResource(ctx, sm.Arn, in.Tags); err != nil {
+			return nil, wireErr(err)
+		}
 	}
 	return createStateMachineOutput{StateMachineArn: sm.Arn, CreationDate: toEpoch(sm.CreationDate)}, nil
 }
@@ -305,6 +319,10 @@ type executionOutput struct {
 	OutputDetails   *dataDetails `json:"outputDetails,omitempty"`
 	Error           string       `json:"error,omitempty"`
 	Cause           string       `json:"cause,omitempty"`
+	RedriveCount    *int         `json:"redriveCount,omitempty"`
+	RedriveDate     *epoch       `json:"redriveDate,omitempty"`
+	RedriveStatus   string       `json:"redriveStatus,omitempty"`
+	RedriveReason   string       `json:"redriveStatusReason,omitempty"`
 }
 
 func describeEx(ex *asl.Execution) executionOutput {
@@ -379,7 +397,11 @@ func (h *handler) describeExecution(ctx context.Context, body []byte) (any, erro
 	if err != nil {
 		return nil, wireErr(err)
 	}
-	return describeEx(ex), nil
+	out := describeEx(ex)
+	n := ex.RedriveCount
+	out.RedriveCount, out.RedriveDate = &n, toEpoch(ex.RedriveDate)
+	out.RedriveStatus, out.RedriveReason = h.e.RedriveStatus(ex)
+	return out, nil
 }
 
 type executionListItem struct {

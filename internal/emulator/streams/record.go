@@ -44,7 +44,21 @@ type Record struct {
 	AWSRegion      string       `json:"awsRegion"`
 	DynamoDB       StreamRecord `json:"dynamodb"`
 	EventSourceARN string       `json:"eventSourceARN,omitempty"`
+	// UserIdentity is set on records of deletions the service made itself
+	// (TTL expiry); nil for user writes.
+	UserIdentity *Identity `json:"userIdentity,omitempty"`
 }
+
+// Identity is a record's userIdentity. Its JSON form here is the one
+// Lambda and Pipes deliver ({"type":…,"principalId":…}); GetRecords spells
+// the members PrincipalId and Type (see AppendAPIJSON).
+type Identity struct {
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId"`
+}
+
+// TTLIdentity is the userIdentity of a record written by TTL expiry.
+var TTLIdentity = Identity{Type: "Service", PrincipalID: "dynamodb.amazonaws.com"}
 
 // StreamRecord is the "dynamodb" member of a Record.
 type StreamRecord struct {
@@ -59,16 +73,15 @@ type StreamRecord struct {
 	StreamViewType              ViewType  `json:"StreamViewType"`
 }
 
-// Change is one item change before it becomes a record.
+// Change is one item change before it becomes a record. The engine makes
+// no Change for a write that leaves the item as it was: DynamoDB writes no
+// stream record for it.
 type Change struct {
 	Keys     attr.Item
 	Old, New attr.Item // nil when the item did not exist before / after
 }
 
-// EventName classifies the change: INSERT, MODIFY or REMOVE. A put that
-// leaves an existing item identical is still a MODIFY: DynamoDB writes a
-// stream record for every successful write that targets an existing item,
-// changed or not (AWS docs, "Change data capture for DynamoDB Streams").
+// EventName classifies the change: INSERT, MODIFY or REMOVE.
 func (c Change) EventName() string {
 	switch {
 	case c.Old == nil:
@@ -95,7 +108,14 @@ func (v ViewType) Images(c Change) (old, new attr.Item) {
 // AppendJSON appends r's JSON encoding (the same bytes json.Marshal
 // produces) to dst. The engine calls it on every write, so it avoids the
 // reflection and re-validation json.Marshal does around item encoders.
-func (r *Record) AppendJSON(dst []byte) ([]byte, error) {
+func (r *Record) AppendJSON(dst []byte) ([]byte, error) { return r.appendJSON(dst, false) }
+
+// AppendAPIJSON is AppendJSON in the shape DynamoDB Streams' GetRecords
+// answers: the same, except that userIdentity's members are spelled
+// PrincipalId and Type, as the service model names them.
+func (r *Record) AppendAPIJSON(dst []byte) ([]byte, error) { return r.appendJSON(dst, true) }
+
+func (r *Record) appendJSON(dst []byte, api bool) ([]byte, error) {
 	dst = append(dst, `{"eventID":`...)
 	dst = strconv.AppendQuote(dst, r.EventID)
 	dst = append(dst, `,"eventName":`...)
@@ -141,6 +161,18 @@ func (r *Record) AppendJSON(dst []byte) ([]byte, error) {
 	if r.EventSourceARN != "" {
 		dst = append(dst, `,"eventSourceARN":`...)
 		dst = strconv.AppendQuote(dst, r.EventSourceARN)
+	}
+	if id := r.UserIdentity; id != nil {
+		typ, principal := `{"type":`, `,"principalId":`
+		if api {
+			typ, principal = `{"Type":`, `,"PrincipalId":`
+		}
+		dst = append(dst, `,"userIdentity":`...)
+		dst = append(dst, typ...)
+		dst = strconv.AppendQuote(dst, id.Type)
+		dst = append(dst, principal...)
+		dst = strconv.AppendQuote(dst, id.PrincipalID)
+		dst = append(dst, '}')
 	}
 	return append(dst, '}'), err
 }

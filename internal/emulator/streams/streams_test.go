@@ -155,3 +155,26 @@ func FuzzDecodeIterator(f *testing.F) {
 		}
 	})
 }
+
+func TestRecordUserIdentity(t *testing.T) {
+	t.Parallel()
+	id := TTLIdentity
+	r := Record{EventID: "id", EventName: EventRemove, EventVersion: "1.1", EventSource: "aws:dynamodb", AWSRegion: "us-east-1",
+		DynamoDB:     StreamRecord{Keys: attr.Item{"pk": attr.String("a")}, SequenceNumber: FormatSequence(1), StreamViewType: KeysOnly},
+		UserIdentity: &id}
+	slow, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := r.AppendJSON(nil)
+	if err != nil || string(fast) != string(slow) {
+		t.Fatalf("AppendJSON\n got %s\nwant %s", fast, slow)
+	}
+	if !strings.Contains(string(fast), `"userIdentity":{"type":"Service","principalId":"dynamodb.amazonaws.com"}`) {
+		t.Fatalf("event shape lacks userIdentity: %s", fast)
+	}
+	api, err := r.AppendAPIJSON(nil)
+	if err != nil || !strings.Contains(string(api), `"userIdentity":{"Type":"Service","PrincipalId":"dynamodb.amazonaws.com"}`) {
+		t.Fatalf("API shape: %s, %v", api, err)
+	}
+}

@@ -248,7 +248,7 @@ func (c *Call) Eval(input any, ctx func() any) (any, error) {
 			args[i] = v
 		case a.Path != nil:
 			var co any
-			if a.Path.context {
+			if a.Path.NeedsEnv() {
 				co = ctx()
 			}
 			v, ok := a.Path.Get(input, co)

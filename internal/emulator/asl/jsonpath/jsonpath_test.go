@@ -194,3 +194,46 @@ func FuzzJSONPath(f *testing.F) {
 		}
 	})
 }
+
+func TestVariablePaths(t *testing.T) {
+	t.Parallel()
+	vars := map[string]any{"user": map[string]any{"name": "ann", "tags": []any{"a", "b"}}, "n": int64(3)}
+	env := &jsonpath.Env{Var: func(name string) (any, bool) { v, ok := vars[name]; return v, ok }}
+	cases := []struct {
+		path, want string
+		found      bool
+	}{
+		{"$user.name", `"ann"`, true},
+		{"$user.tags[1]", `"b"`, true},
+		{"$n", `3`, true},
+		{"$missing", ``, false},
+		{"$user.missing", ``, false},
+	}
+	for _, c := range cases {
+		p, err := jsonpath.ParsePath(c.path)
+		if err != nil {
+			t.Fatalf("ParsePath(%q): %v", c.path, err)
+		}
+		if !p.NeedsEnv() || p.IsContext() {
+			t.Errorf("%q: NeedsEnv=%v IsContext=%v, want a variable path", c.path, p.NeedsEnv(), p.IsContext())
+		}
+		v, ok := p.Get(map[string]any{"user": "input, not the variable"}, env)
+		if ok != c.found || ok && jsonpath.MarshalString(v) != c.want {
+			t.Errorf("Get(%q) = %s, %v; want %s, %v", c.path, jsonpath.MarshalString(v), ok, c.want, c.found)
+		}
+	}
+	tmpl, err := jsonpath.CompileTemplate(map[string]any{"who.$": "$user.name", "f.$": "States.Format('{}-{}', $user.name, $n)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tmpl.Apply(map[string]any{}, func() any { return env })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := jsonpath.MarshalString(got); s != `{"f":"ann-3","who":"ann"}` {
+		t.Errorf("template = %s", s)
+	}
+	if p := jsonpath.MustParsePath("$.a"); p.NeedsEnv() {
+		t.Errorf("$.a must not need the environment")
+	}
+}

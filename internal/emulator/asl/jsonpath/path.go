@@ -12,6 +12,7 @@ import (
 type Path struct {
 	raw      string
 	context  bool
+	variable string // "$name..." paths select from a workflow variable
 	expr     jp.Expr
 	definite bool // only child names and indexes: selects at most one value
 	steps    []step
@@ -35,6 +36,10 @@ func ParsePath(s string) (p *Path, err error) {
 	if strings.HasPrefix(s, "$$") {
 		p.context = true
 		src = s[1:]
+	} else if n := varNameLen(s); n > 0 {
+		// "$name.a.b" reads variable name; the rest is a path into it.
+		p.variable = s[1 : 1+n]
+		src = "$" + s[1+n:]
 	}
 	if !strings.HasPrefix(src, "$") {
 		return nil, fmt.Errorf("invalid JSONPath %q: must start with '$'", s)
@@ -81,6 +86,48 @@ func (p *Path) String() string { return p.raw }
 // IsContext reports whether the path selects from the context object.
 func (p *Path) IsContext() bool { return p.context }
 
+// Variable is the workflow variable a "$name..." path reads, or "".
+func (p *Path) Variable() string { return p.variable }
+
+// NeedsEnv reports whether Get needs the environment (context object or
+// variables) rather than only the input.
+func (p *Path) NeedsEnv() bool { return p.context || p.variable != "" }
+
+// varNameLen is the length of the variable name after a leading "$"
+// (letters, digits and underscores, not starting with a digit), or 0.
+func varNameLen(s string) int {
+	if len(s) < 2 || s[0] != '$' {
+		return 0
+	}
+	n := 0
+	for _, c := range s[1:] {
+		isLetter := c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !isLetter && (n == 0 || c < '0' || c > '9') {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// Env is what paths read besides the state input: the context object
+// ("$$") and workflow variables ("$name"). Both are called lazily.
+type Env struct {
+	Context func() any
+	Var     func(name string) (any, bool)
+}
+
+// contextOf unwraps an *Env passed where a context object is expected.
+func contextOf(ctxObj any) any {
+	if e, ok := ctxObj.(*Env); ok {
+		if e == nil || e.Context == nil {
+			return nil
+		}
+		return e.Context()
+	}
+	return ctxObj
+}
+
 // IsReference reports whether the path selects a single node (no
 // wildcards, filters, slices or descent) — the only kind ResultPath allows.
 func (p *Path) IsReference() bool { return p.definite }
@@ -90,8 +137,19 @@ func (p *Path) IsReference() bool { return p.definite }
 // all matches.
 func (p *Path) Get(input, ctxObj any) (any, bool) {
 	data := input
-	if p.context {
-		data = ctxObj
+	switch {
+	case p.context:
+		data = contextOf(ctxObj)
+	case p.variable != "":
+		e, ok := ctxObj.(*Env)
+		if !ok || e == nil || e.Var == nil {
+			return nil, false
+		}
+		v, found := e.Var(p.variable)
+		if !found {
+			return nil, false
+		}
+		data = v
 	}
 	if p.definite {
 		return walk(data, p.steps)

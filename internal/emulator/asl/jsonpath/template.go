@@ -37,7 +37,7 @@ func (n *objectNode) eval(input any, ctx func() any) (any, error) {
 			if pe, ok := err.(*pathMissing); ok {
 				src := input
 				if pe.path.context {
-					src = ctx()
+					src = contextOf(ctx())
 				}
 				return nil, errorf(ErrRuntime, "An error occurred while executing the state. The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", pe.path.raw, f.raw, MarshalString(src))
 			}
@@ -70,7 +70,7 @@ func (e *pathMissing) Error() string { return "path " + e.path.raw + " not found
 
 func (n pathNode) eval(input any, ctx func() any) (any, error) {
 	var c any
-	if n.p.context {
+	if n.p.NeedsEnv() {
 		c = ctx()
 	}
 	v, ok := n.p.Get(input, c)

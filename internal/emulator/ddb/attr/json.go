@@ -112,9 +112,31 @@ func appendItemJSON(buf *bytes.Buffer, m map[string]Value) error {
 	return nil
 }
 
+// writeJSONString writes s as encoding/json would (HTML-safe escaping
+// included). Strings of plain printable ASCII, the common case, are copied
+// as they are.
 func writeJSONString(buf *bytes.Buffer, s string) {
+	if plainJSON(s) {
+		buf.Grow(len(s) + 2)
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	b, _ := json.Marshal(s) // strings always marshal
 	buf.Write(b)
+}
+
+// plainJSON reports whether s needs no escaping at all in encoding/json's
+// output.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // MarshalJSON encodes the item as a DynamoDB-JSON map.
@@ -126,171 +148,3 @@ func (it Item) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// UnmarshalJSON decodes a DynamoDB-JSON value and validates it as DynamoDB
-// does: exactly one type descriptor, valid numbers, non-empty and duplicate
-// free sets.
-func (v *Value) UnmarshalJSON(data []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return &DecodeError{Serialization: true, Msg: "Start of structure or map found where not expected"}
-	}
-	if len(raw) != 1 {
-		if len(raw) == 0 {
-			return &DecodeError{Msg: "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"}
-		}
-		return &DecodeError{Msg: "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"}
-	}
-	for k, body := range raw {
-		t, ok := ParseType(k)
-		if !ok {
-			return &DecodeError{Serialization: true, Msg: fmt.Sprintf("Unknown attribute value type %q", k)}
-		}
-		out, err := decodeTyped(t, body)
-		if err != nil {
-			return err
-		}
-		*v = out
-	}
-	return nil
-}
-
-func serializationErr(format string, args ...any) error {
-	return &DecodeError{Serialization: true, Msg: fmt.Sprintf(format, args...)}
-}
-
-func decodeTyped(t Type, body json.RawMessage) (Value, error) {
-	switch t {
-	case TypeS:
-		var s string
-		if err := json.Unmarshal(body, &s); err != nil {
-			return Value{}, serializationErr("Unexpected value type in payload for S")
-		}
-		return String(s), nil
-	case TypeN:
-		var s string
-		if err := json.Unmarshal(body, &s); err != nil {
-			return Value{}, serializationErr("Unexpected value type in payload for N")
-		}
-		n, err := ParseNumber(s)
-		if err != nil {
-			return Value{}, &DecodeError{Msg: "The parameter cannot be converted to a numeric value: " + s}
-		}
-		return n, nil
-	case TypeB:
-		b, err := decodeBinary(body)
-		if err != nil {
-			return Value{}, err
-		}
-		return Binary(b), nil
-	case TypeBOOL:
-		var b bool
-		if err := json.Unmarshal(body, &b); err != nil {
-			return Value{}, serializationErr("Unexpected value type in payload for BOOL")
-		}
-		return Bool(b), nil
-	case TypeNULL:
-		var b bool
-		if err := json.Unmarshal(body, &b); err != nil {
-			return Value{}, serializationErr("Unexpected value type in payload for NULL")
-		}
-		if !b {
-			return Value{}, &DecodeError{Msg: "One or more parameter values were invalid: Null attribute value types must have the value of true"}
-		}
-		return Null(), nil
-	case TypeM:
-		var m map[string]Value
-		if err := decodeStrict(body, &m); err != nil {
-			return Value{}, err
-		}
-		return Map(m), nil
-	case TypeL:
-		var l []Value
-		if err := decodeStrict(body, &l); err != nil {
-			return Value{}, err
-		}
-		return List(l...), nil
-	case TypeSS, TypeNS:
-		var ss []string
-		if err := json.Unmarshal(body, &ss); err != nil {
-			return Value{}, serializationErr("Unexpected value type in payload for %s", t)
-		}
-		if len(ss) == 0 {
-			return Value{}, &DecodeError{Msg: "One or more parameter values were invalid: An string set  may not be empty"}
-		}
-		if t == TypeNS {
-			for i, s := range ss {
-				n, err := ParseNumber(s)
-				if err != nil {
-					return Value{}, &DecodeError{Msg: "The parameter cannot be converted to a numeric value: " + s}
-				}
-				ss[i] = n.S
-			}
-		}
-		seen := make(map[string]bool, len(ss))
-		for _, s := range ss {
-			if seen[s] {
-				return Value{}, &DecodeError{Msg: fmt.Sprintf("One or more parameter values were invalid: Input collection %v contains duplicates.", ss)}
-			}
-			seen[s] = true
-		}
-		return Value{Type: t, SS: ss}, nil
-	case TypeBS:
-		var raws []json.RawMessage
-		if err := json.Unmarshal(body, &raws); err != nil {
-			return Value{}, serializationErr("Unexpected value type in payload for BS")
-		}
-		if len(raws) == 0 {
-			return Value{}, &DecodeError{Msg: "One or more parameter values were invalid: Binary sets should not be empty"}
-		}
-		bs := make([][]byte, 0, len(raws))
-		seen := map[string]bool{}
-		for _, r := range raws {
-			b, err := decodeBinary(r)
-			if err != nil {
-				return Value{}, err
-			}
-			if seen[string(b)] {
-				return Value{}, &DecodeError{Msg: "One or more parameter values were invalid: Input collection contains duplicates."}
-			}
-			seen[string(b)] = true
-			bs = append(bs, b)
-		}
-		return BinarySet(bs...), nil
-	}
-	return Value{}, serializationErr("unknown type")
-}
-
-// decodeStrict unmarshals nested attribute values, keeping a DecodeError
-// from a nested value instead of json's generic wrapper.
-func decodeStrict(body json.RawMessage, out any) error {
-	err := json.Unmarshal(body, out)
-	if err == nil {
-		return nil
-	}
-	if de, ok := err.(*DecodeError); ok {
-		return de
-	}
-	return serializationErr("Unexpected value type in payload")
-}
-
-func decodeBinary(body json.RawMessage) ([]byte, error) {
-	var s string
-	if err := json.Unmarshal(body, &s); err != nil {
-		return nil, serializationErr("Unexpected value type in payload for B")
-	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, serializationErr("Base64 encoded length is expected a multiple of 4 bytes but found: %d", len(s))
-	}
-	return b, nil
-}
-
-// UnmarshalJSON decodes a DynamoDB-JSON item.
-func (it *Item) UnmarshalJSON(data []byte) error {
-	var m map[string]Value
-	if err := decodeStrict(data, &m); err != nil {
-		return err
-	}
-	*it = m
-	return nil
-}

@@ -31,6 +31,9 @@ func ParseNumber(s string) (Value, error) {
 // canonicalNumber parses a decimal literal into sign, digits and exponent and
 // prints it back in plain notation.
 func canonicalNumber(s string) (string, error) {
+	if plainInteger(s) {
+		return s, nil
+	}
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return "", ErrNumber
@@ -100,6 +103,28 @@ func canonicalNumber(s string) (string, error) {
 		b.WriteString(digits)
 	}
 	return b.String(), nil
+}
+
+// plainInteger reports whether s is already a canonical integer: "0", or
+// an optional '-', a non-zero digit and at most 37 more digits. Most
+// numbers on the wire are, and they need no allocation.
+func plainInteger(s string) bool {
+	if s == "0" {
+		return true
+	}
+	d := s
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > maxDigits || d[0] < '1' || d[0] > '9' {
+		return false
+	}
+	for i := 1; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Rat returns the exact value of an N value's decimal string.
