@@ -42,6 +42,11 @@ type Options struct {
 	APIAddr, AWSAddr, WSAddr string
 	Logger                   *slog.Logger
 	Now                      func() time.Time
+	// MockConfig is a Step Functions Local MockConfigFile whose mocked
+	// responses answer Task states; TestCase selects the test case used
+	// when a state machine ARN carries no "#TestCase" suffix.
+	MockConfig string
+	TestCase   string
 }
 
 // Emulator is the embedded backend of `sfapi dev`.
@@ -199,7 +204,14 @@ func (e *Emulator) buildEngines() error {
 	}
 	e.mux = awsjson.NewMux(e.log.With("component", "aws"))
 	tk := &tasks{mux: e.mux}
-	e.sfn, err = asl.NewEngine(asl.Options{Store: e.stores[1], Tasks: tk, Logger: e.log, Now: e.opts.Now, Region: p.Region(), AccountID: p.AccountID()})
+	var mocks *asl.MockConfig
+	if e.opts.MockConfig != "" {
+		if mocks, err = asl.LoadMockConfig(e.opts.MockConfig); err != nil {
+			return err
+		}
+	}
+	e.sfn, err = asl.NewEngine(asl.Options{Store: e.stores[1], Tasks: tk, Logger: e.log, Now: e.opts.Now, Region: p.Region(), AccountID: p.AccountID(),
+		Mocks: mocks, DefaultTestCase: e.opts.TestCase})
 	if err != nil {
 		return fmt.Errorf("open step functions: %w", err)
 	}

@@ -40,6 +40,8 @@ type DevOptions struct {
 	WSAddr     string
 	InMemory   bool
 	Reset      bool
+	MockConfig string
+	TestCase   string
 
 	// WatchInterrupts starts delivering SIGINT/SIGTERM once the first one
 	// has begun the shutdown; another one aborts the drain.
@@ -79,6 +81,9 @@ and exit code 2.`,
 			if opts.DataDir == "" {
 				opts.DataDir = filepath.Join(opts.ProjectDir, ".sfapi")
 			}
+			if opts.TestCase != "" && opts.MockConfig == "" {
+				return cmdutil.FlagErrorf("--sfn-test-case needs --sfn-mock-config")
+			}
 			if opts.InMemory && opts.Reset {
 				return cmdutil.FlagErrorf("--in-memory and --reset cannot be combined: in-memory state always starts empty")
 			}
@@ -106,6 +111,8 @@ and exit code 2.`,
 	fl.StringVar(&opts.WSAddr, "ws-addr", DefaultWSAddr, "host:port of the WebSocket push API")
 	fl.BoolVar(&opts.InMemory, "in-memory", false, "keep nothing on disk (state is lost on exit)")
 	fl.BoolVar(&opts.Reset, "reset", false, "delete the saved state before starting")
+	fl.StringVar(&opts.MockConfig, "sfn-mock-config", "", "Step Functions Local MockConfigFile answering Task states (for tests)")
+	fl.StringVar(&opts.TestCase, "sfn-test-case", "", "test case of --sfn-mock-config used for every execution")
 	return cmd
 }
 
@@ -123,14 +130,16 @@ func devRun(ctx context.Context, opts *DevOptions) error {
 		return err
 	}
 	em, err := emulator.New(emulator.Options{
-		Project:  proj,
-		DataDir:  opts.DataDir,
-		InMemory: opts.InMemory,
-		Reset:    opts.Reset,
-		APIAddr:  opts.APIAddr,
-		AWSAddr:  opts.AWSAddr,
-		WSAddr:   opts.WSAddr,
-		Logger:   log,
+		Project:    proj,
+		DataDir:    opts.DataDir,
+		InMemory:   opts.InMemory,
+		Reset:      opts.Reset,
+		APIAddr:    opts.APIAddr,
+		AWSAddr:    opts.AWSAddr,
+		WSAddr:     opts.WSAddr,
+		Logger:     log,
+		MockConfig: opts.MockConfig,
+		TestCase:   opts.TestCase,
 	})
 	if err != nil {
 		return err
