@@ -3,10 +3,12 @@ package emulator_test
 import (
 	"context"
 	"encoding/json"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -325,5 +327,26 @@ func TestTableOnlyProjectWithTTL(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("REST listener = %d, want 403", resp.StatusCode)
+	}
+}
+
+// The AWS endpoint checksums DynamoDB responses (x-amz-crc32) and ids them
+// as DynamoDB does; the SDK and the aws CLI verify the checksum.
+func TestDynamoDBResponsesCarryCRC32(t *testing.T) {
+	ep, _ := startGophers(t, t.TempDir(), true)
+	req, _ := http.NewRequest(http.MethodPost, ep.AWS, strings.NewReader(`{}`))
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)
+	if got := resp.Header.Get("x-amz-crc32"); got != want {
+		t.Fatalf("x-amz-crc32 = %q, want %s for %s", got, want, body)
+	}
+	if id := resp.Header.Get("x-amzn-RequestId"); len(id) != 52 {
+		t.Fatalf("request id %q: want DynamoDB's 52-character form", id)
 	}
 }

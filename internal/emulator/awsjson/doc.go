@@ -8,4 +8,8 @@
 // responses. The same Mux serves HTTP and in-process calls (Invoke), so API
 // Gateway integrations and Step Functions tasks call the emulator's services
 // exactly as a network client would.
+//
+// What differs between services' endpoints is a per-service option on
+// Service: the x-amz-crc32 checksum and the health line of GET / (DynamoDB)
+// and the form of x-amzn-RequestId; every response carries a request id.
 package awsjson

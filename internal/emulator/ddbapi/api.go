@@ -20,8 +20,12 @@ const (
 // mux.
 func Register(mux *awsjson.Mux, e *ddb.Engine) {
 	h := &handler{e: e}
+	// DynamoDB checksums its responses (x-amz-crc32), uses its own request
+	// id format, and answers GET / with a health line; so do we.
 	mux.Register(&awsjson.Service{
 		TargetPrefix: DynamoDBPrefix, ContentType: ContentType, ErrorTypePrefix: ErrorTypePrefix,
+		ResponseCRC32: true, RequestID: awsjson.DynamoDBRequestID,
+		HealthCheck: "healthy: dynamodb." + e.Region() + ".amazonaws.com ",
 		Operations: map[string]awsjson.Operation{
 			"CreateTable":        op(h.createTable),
 			"DescribeTable":      op(h.describeTable),
@@ -47,6 +51,7 @@ func Register(mux *awsjson.Mux, e *ddb.Engine) {
 	})
 	mux.Register(&awsjson.Service{
 		TargetPrefix: StreamsPrefix, ContentType: ContentType, ErrorTypePrefix: ErrorTypePrefix,
+		ResponseCRC32: true, RequestID: awsjson.DynamoDBRequestID,
 		Operations: map[string]awsjson.Operation{
 			"ListStreams":      op(h.listStreams),
 			"DescribeStream":   op(h.describeStream),

@@ -181,3 +181,32 @@ func BenchmarkUpdateParallel(b *testing.B) {
 		}
 	})
 }
+
+// Stats count every Update, and concurrent writers share commits.
+func TestStatsCountSharedCommits(t *testing.T) {
+	t.Parallel()
+	db, err := Open(filepath.Join(t.TempDir(), "db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const writers, each = 16, 20
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if err := put(db, fmt.Sprintf("%d-%d", w, i), "v"); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s := db.Stats()
+	if s.Writes != writers*each {
+		t.Fatalf("Stats.Writes = %d, want %d", s.Writes, writers*each)
+	}
+	if s.Commits == 0 || s.Commits >= s.Writes || s.CommitTime <= 0 {
+		t.Fatalf("Stats = %+v: want fewer commits than writes (group commit) and some commit time", s)
+	}
+}

@@ -147,4 +147,3 @@ func (it Item) MarshalJSON() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
