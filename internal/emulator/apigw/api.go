@@ -21,7 +21,7 @@ import (
 
 // Integrations is how the front calls AWS services for `type: aws`
 // integrations; the emulator binds it to its own in-process AWS JSON
-// endpoint. service is "dynamodb", "states", "events" or "sqs"; action is the
+// endpoint. service is "dynamodb", "states" or "events"; action is the
 // API action from the integration uri (e.g. "PutItem" from
 // "arn:aws:apigateway:us-east-1:dynamodb:action/PutItem"). It returns the AWS
 // response as the real service would: HTTP status and JSON body (errors
@@ -73,6 +73,8 @@ type API struct {
 	apiID    string
 	// gatewayResponses customise API Gateway's own error responses.
 	gatewayResponses map[string]*gatewayResponseDef
+	// ops lists every operation in document order, for Check.
+	ops []*operation
 }
 
 // validator is one entry of x-amazon-apigateway-request-validators.
@@ -86,6 +88,7 @@ type operation struct {
 	path       string
 	resourceID string
 	route      string // "POST /gophers", for logs
+	ptr        string // JSON pointer of the operation, for Check
 	// greedyParam names the {name+} parameter of the path, if any.
 	greedyParam string
 
@@ -113,6 +116,23 @@ var httpMethods = []string{"get", "put", "post", "delete", "patch", "head", "opt
 // (routes that cannot run locally, settings API Gateway would reject but the
 // emulator can run) are available from Warnings.
 func New(opts Options) (*API, error) {
+	a, p, err := build(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	a.warnings = p.warningList()
+	for _, w := range a.warnings {
+		a.log.Warn(w)
+	}
+	return a, nil
+}
+
+// build parses the document and collects its problems. err is set only
+// when the document cannot be read at all; the API is then nil.
+func build(opts Options) (*API, *problems, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -135,14 +155,14 @@ func New(opts Options) (*API, error) {
 
 	var raw map[string]any
 	if err := json.Unmarshal(opts.Doc, &raw); err != nil {
-		return nil, fmt.Errorf("%s: parse OpenAPI document: %w", fileName(opts.File), err)
+		return nil, nil, fmt.Errorf("%s: parse OpenAPI document: %w", fileName(opts.File), err)
 	}
 	a := &API{opts: opts, log: opts.Logger.With("component", "apigw"), root: newResource("/")}
 
 	rawPaths, _ := raw["paths"].(map[string]any)
 	kdoc, err := loadKin(raw, rawPaths)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", fileName(opts.File), err)
+		return nil, nil, fmt.Errorf("%s: %w", fileName(opts.File), err)
 	}
 	title := ""
 	if kdoc.Info != nil {
@@ -195,6 +215,7 @@ func New(opts Options) (*API, error) {
 				path:       path,
 				resourceID: shortID(path, 6),
 				route:      method + " " + path,
+				ptr:        optr,
 			}
 			if n := len(segs); n > 0 && strings.HasSuffix(segs[n-1], "+}") {
 				op.greedyParam = segs[n-1][1 : len(segs[n-1])-2]
@@ -219,32 +240,16 @@ func New(opts Options) (*API, error) {
 				p.warnf(optr, "%s: security requirements (authorizers, API keys) are not enforced locally", op.route)
 			}
 			res.methods[method] = op
+			a.ops = append(a.ops, op)
 			rt := Route{Method: method, Path: path}
 			if op.integ != nil {
 				rt.Type = op.integ.typ
-				switch op.integ.typ {
-				case typeAWS:
-					if op.integ.action != "" {
-						rt.Target = op.integ.service + ":" + op.integ.action
-					} else {
-						rt.Target = op.integ.uri
-					}
-				case typeMock:
-				default:
-					rt.Target = op.integ.uri
-				}
+				rt.Target = integrationTarget(op.integ)
 			}
 			a.routes = append(a.routes, rt)
 		}
 	}
-	if err := p.err(); err != nil {
-		return nil, err
-	}
-	a.warnings = p.warningList()
-	for _, w := range a.warnings {
-		a.log.Warn(w)
-	}
-	return a, nil
+	return a, p, nil
 }
 
 // Routes lists every method of the API, sorted by path then method.

@@ -36,6 +36,7 @@ func (a *API) serveMapped(req *request, in *integration) *response {
 	if resp != nil {
 		return resp
 	}
+	a.debugLog(req, "integration request", "type", in.typ, "target", integrationTarget(in), "body", logBody(body))
 	var res integrationResult
 	switch in.typ {
 	case typeMock:
@@ -69,12 +70,27 @@ func (a *API) serveMapped(req *request, in *integration) *response {
 			return resp
 		}
 	}
+	a.debugLog(req, "integration response", "status", res.status, "body", logBody(res.body))
 	ir := in.selectResponse(res.status)
 	if ir == nil {
 		a.log.Error("no integration response matches and none is default", "requestId", req.id, "route", req.op.route, "integrationStatus", res.status)
 		return gatewayResponse(errConfig)
 	}
 	return a.methodResponse(req, ir, res)
+}
+
+// integrationTarget names what an integration calls, for logs.
+func integrationTarget(in *integration) string {
+	switch in.typ {
+	case typeAWS:
+		if in.action != "" {
+			return in.service + ":" + in.action
+		}
+		return in.uri
+	case typeMock:
+		return ""
+	}
+	return in.uri
 }
 
 // integrationFailure maps a failed integration call to API Gateway's answer.
@@ -383,10 +399,12 @@ func scalarString(v any) string {
 // serveHTTPProxy forwards the request verbatim (plus requestParameters) and
 // answers the backend's response verbatim.
 func (a *API) serveHTTPProxy(req *request, in *integration) *response {
+	a.debugLog(req, "integration request", "type", in.typ, "target", in.uri, "body", logBody(req.body))
 	res, err, timedOut := a.callHTTP(req, in, req.body, mapping.Params{}, true)
 	if resp := a.integrationFailure(req, err, timedOut); resp != nil {
 		return resp
 	}
+	a.debugLog(req, "integration response", "status", res.status, "body", logBody(res.body))
 	resp := &response{status: res.status, header: http.Header{}, body: res.body}
 	for k, vs := range res.header {
 		if hopHeaders[k] {

@@ -49,8 +49,9 @@ var knownResponseKeys = map[string]bool{
 	"statusCode": true, "responseTemplates": true, "responseParameters": true, "contentHandling": true,
 }
 
-// supportedServices are the AWS services the Integrations port reaches.
-var supportedServices = map[string]bool{"dynamodb": true, "states": true, "events": true, "sqs": true}
+// supportedServices are the AWS services the Integrations port reaches
+// (the emulator has no SQS queue to send to, so sqs is not among them).
+var supportedServices = map[string]bool{"dynamodb": true, "states": true, "events": true}
 
 // integration is one parsed x-amazon-apigateway-integration.
 type integration struct {
@@ -68,6 +69,7 @@ type integration struct {
 	notRunnableStatus int
 
 	requestTemplates  map[string]*mapping.Template
+	requestSources    []templateSource // for Check
 	requestParameters []paramMapping
 	responses         []*integrationResponse // non-default, sorted by pattern text
 	defaultResponse   *integrationResponse
@@ -87,7 +89,16 @@ type integrationResponse struct {
 	re         *regexp.Regexp
 	statusCode int
 	templates  map[string]*mapping.Template
+	sources    []templateSource // for Check
 	headers    []headerMapping
+}
+
+// templateSource is where a parsed template came from, so Check can render
+// it again and place what it finds at file:line.
+type templateSource struct {
+	contentType string // normalized
+	ptr         string // JSON pointer of the template string
+	src         string
 }
 
 // headerMapping is one responseParameters entry: method.response.header.<name> ← source.
@@ -164,7 +175,7 @@ func parseIntegration(p *problems, ptr string, raw any, route string, declared m
 		}
 	}
 
-	in.requestTemplates = parseTemplates(p, pointer(ptr, "requestTemplates"), obj["requestTemplates"], route, "requestTemplates")
+	in.requestTemplates, in.requestSources = parseTemplates(p, pointer(ptr, "requestTemplates"), obj["requestTemplates"], route, "requestTemplates")
 	if rp, ok := obj["requestParameters"]; ok {
 		in.requestParameters = parseRequestParameters(p, pointer(ptr, "requestParameters"), rp)
 	}
@@ -204,22 +215,23 @@ func parseAWSURI(p *problems, ptr string, in *integration, route string) {
 		return
 	}
 	if !supportedServices[service] {
-		in.notRunnable = fmt.Sprintf("aws integration with service %q is not emulated (dynamodb, states, events and sqs are)", service)
+		in.notRunnable = fmt.Sprintf("aws integration with service %q is not emulated (dynamodb, states and events are)", service)
 		in.notRunnableStatus = 500
 		p.warnf(ptr, "%s: %s; it answers 500", route, in.notRunnable)
 	}
 }
 
-func parseTemplates(p *problems, ptr string, raw any, route, what string) map[string]*mapping.Template {
+func parseTemplates(p *problems, ptr string, raw any, route, what string) (map[string]*mapping.Template, []templateSource) {
 	if raw == nil {
-		return nil
+		return nil, nil
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		p.errorf(ptr, "%s: expected an object of content type to template", what)
-		return nil
+		return nil, nil
 	}
 	out := make(map[string]*mapping.Template, len(obj))
+	var srcs []templateSource
 	for _, ct := range sortedKeys(obj) {
 		src, ok := obj[ct].(string)
 		if !ok {
@@ -233,8 +245,9 @@ func parseTemplates(p *problems, ptr string, raw any, route, what string) map[st
 			continue
 		}
 		out[normalizeMediaType(ct)] = t
+		srcs = append(srcs, templateSource{contentType: normalizeMediaType(ct), ptr: pointer(ptr, ct), src: src})
 	}
-	return out
+	return out, srcs
 }
 
 func parseRequestParameters(p *problems, ptr string, raw any) []paramMapping {
@@ -333,7 +346,7 @@ func parseResponses(p *problems, ptr string, raw any, in *integration, route str
 			// response does not exist; we run it, but say so.
 			p.warnf(pointer(kp, "statusCode"), "%s: integration response %q maps to status %d, which the operation's responses do not declare (API Gateway requires a method response for it)", route, key, code)
 		}
-		ir.templates = parseTemplates(p, pointer(kp, "responseTemplates"), ro["responseTemplates"], route, "responseTemplates")
+		ir.templates, ir.sources = parseTemplates(p, pointer(kp, "responseTemplates"), ro["responseTemplates"], route, "responseTemplates")
 		if rp, ok := ro["responseParameters"].(map[string]any); ok {
 			for _, k := range sortedKeys(rp) {
 				pp := pointer(kp, "responseParameters", k)

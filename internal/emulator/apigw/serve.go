@@ -94,6 +94,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if resp.gw != nil && len(a.gatewayResponses) > 0 {
 		resp = a.customGatewayResponse(r, req, id, resp)
 	}
+	if a.debugEnabled(r.Context()) {
+		route := "(no route)"
+		if req != nil {
+			route = req.op.route
+		}
+		a.log.DebugContext(r.Context(), "method response", "requestId", id, "route", route,
+			"status", resp.status, "headers", resp.header, "contentType", resp.contentType, "body", logBody(resp.body))
+	}
 	writeResponse(w, resp)
 }
 
@@ -133,6 +141,8 @@ func (a *API) serve(r *http.Request, id string) (*response, *request) {
 		body = b
 	}
 	req := a.newRequest(r, op, id, body, pathParams, reqPath)
+	a.debugLog(req, "method request", "method", r.Method, "path", r.URL.Path, "resourcePath", op.path,
+		"pathParameters", req.params.Path, "query", req.params.QueryString, "contentType", req.ctype, "body", logBody(body))
 	return a.serveRequest(req), req
 }
 

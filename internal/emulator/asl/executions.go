@@ -112,6 +112,20 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 	started := HistoryEvent{ID: 1, Type: "ExecutionStarted", Timestamp: ex.StartDate,
 		ExecutionStarted: &ExecutionStartedDetails{Input: input, RoleArn: ex.RoleArn}}
 	cp := checkpoint{State: me.def.StartAt, Input: json.RawMessage(input), LastEventID: 1, PrevEventID: 1}
+	// Encoded here, not in the Update function: see encodedEvents.
+	recJSON, err := encodeJSON(&rec, "execution")
+	if err != nil {
+		return nil, err
+	}
+	cpJSON, err := encodeJSON(&cp, "checkpoint")
+	if err != nil {
+		return nil, err
+	}
+	evs, err := encodeEvents(ex.Arn, []HistoryEvent{started})
+	if err != nil {
+		return nil, err
+	}
+	arnKey := []byte(ex.Arn)
 	existing := false
 	err = e.db.Update(func(tx *kv.Tx) error {
 		var old execRecord
@@ -131,16 +145,16 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 				return err
 			}
 		}
-		if err := putJSON(tx, bucketExecutions, []byte(ex.Arn), &rec); err != nil {
+		if err := tx.Bucket(bucketExecutions).Put(arnKey, recJSON); err != nil {
 			return err
 		}
-		if err := putJSON(tx, bucketCheckpoints, []byte(ex.Arn), &cp); err != nil {
+		if err := tx.Bucket(bucketCheckpoints).Put(arnKey, cpJSON); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketRunning).Put([]byte(ex.Arn), nil); err != nil {
+		if err := tx.Bucket(bucketRunning).Put(arnKey, nil); err != nil {
 			return err
 		}
-		return putEvents(tx, ex.Arn, []HistoryEvent{started})
+		return evs.put(tx)
 	})
 	if err != nil {
 		return nil, err
@@ -186,6 +200,7 @@ func (e *Engine) launch(rec *execRecord, def *machine, cp checkpoint, execInput 
 	r := e.newRun(&rec.Execution, def, ctxInput, true)
 	r.rec = rec
 	r.lastID = cp.LastEventID
+	r.cp = cp
 	vars, err := decodeVars(cp.Vars)
 	if err != nil {
 		return err
@@ -221,9 +236,40 @@ var (
 	errExecTimeout = errors.New("execution timed out")
 )
 
-// drive runs a STANDARD execution, checkpointing after every transition:
-// the transition's history events and the next state's input are written
-// in one transaction, so a crash re-runs at most the state in flight.
+// maxDeferredEvents bounds the history a run keeps uncommitted, so a loop
+// of Pass and Choice states still checkpoints regularly.
+const maxDeferredEvents = 64
+
+// internalState reports whether running st has no effect outside the
+// execution (Pass, Choice, Succeed, Fail): running it again after a crash
+// is invisible except in the timestamps of its history events.
+func internalState(st State) bool {
+	switch st.(type) {
+	case *passState, *choiceState, *succeedState, *failState:
+		return true
+	}
+	return false
+}
+
+// drive runs a STANDARD execution. Every transition is persisted: its
+// history events and the next state's checkpoint (name, input, variables)
+// are written in one transaction, and that transaction is durable before
+// the execution does anything visible outside itself:
+//
+//   - after a Task, Map, Parallel or Wait state, at once (so a Task's side
+//     effect is never re-run once its transition is acknowledged, and a
+//     crash re-runs at most the state in flight);
+//   - after a Pass or Choice state, at once if the next state is a Task,
+//     Map, Parallel or Wait (before its side effect starts); if the next
+//     state is itself Pass, Choice, Succeed or Fail the commit is deferred
+//     and carries several transitions, up to maxDeferredEvents events;
+//   - the execution's end (finishStatus) commits every transition still
+//     pending together with the terminal event and record.
+//
+// A crash therefore loses only deferred transitions of internal states,
+// which re-run from the last stored checkpoint with the same input.
+// GetExecutionHistory shows pending events, so readers see every
+// transition as soon as it happens.
 func (e *Engine) drive(ctx context.Context, r *run, state string, input any, prev int64) {
 	defer func() {
 		e.mu.Lock()
@@ -273,30 +319,50 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 			e.finish(r, sc, nil, &Failure{Error: StatesDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.base().Name)})
 			return
 		}
-		events := r.takePending()
 		vars, verr := encodeVars(sc.vars)
 		if verr != nil {
 			e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: verr.Error()})
 			return
 		}
-		cp := checkpoint{State: o.next, Input: raw, LastEventID: r.lastIDSafe(), PrevEventID: sc.prev, Vars: vars}
-		err := e.db.Update(func(tx *kv.Tx) error {
-			if tx.Bucket(bucketRunning).Get([]byte(r.arn)) == nil {
-				return errStopped // stopped meanwhile: write nothing
-			}
-			if err := putEvents(tx, r.arn, events); err != nil {
-				return err
-			}
-			return putJSON(tx, bucketCheckpoints, []byte(r.arn), &cp)
-		})
-		if err != nil {
-			if !errors.Is(err, errStopped) {
-				e.log.Error("checkpoint execution; it stays RUNNING and resumes at next start", "arn", r.arn, "err", err)
-			}
+		r.cp = checkpoint{State: o.next, Input: raw, LastEventID: r.lastIDSafe(), PrevEventID: sc.prev, Vars: vars}
+		next, known := r.def.States[o.next]
+		deferred := known && internalState(st) && internalState(next) && r.pendingLen() < maxDeferredEvents
+		if !deferred && !e.commitCheckpoint(r) {
 			return
 		}
 		state, input, inputJSON = o.next, o.out, string(raw)
 	}
+}
+
+// commitCheckpoint durably writes the run's pending events and its latest
+// checkpoint. It reports false when the run must end: the execution was
+// stopped meanwhile, or the store failed (the execution stays RUNNING and
+// resumes from its previous checkpoint at the next Start).
+func (e *Engine) commitCheckpoint(r *run) bool {
+	events := r.takePending()
+	evs, err := encodeEvents(r.arn, events)
+	if err == nil {
+		var cpJSON []byte
+		if cpJSON, err = encodeJSON(&r.cp, "checkpoint"); err == nil {
+			arnKey := []byte(r.arn)
+			err = e.db.Update(func(tx *kv.Tx) error {
+				if tx.Bucket(bucketRunning).Get(arnKey) == nil {
+					return errStopped // stopped meanwhile: write nothing
+				}
+				if err := evs.put(tx); err != nil {
+					return err
+				}
+				return tx.Bucket(bucketCheckpoints).Put(arnKey, cpJSON)
+			})
+		}
+	}
+	if err != nil {
+		if !errors.Is(err, errStopped) {
+			e.log.Error("checkpoint execution; it stays RUNNING and resumes at next start", "arn", r.arn, "err", err)
+		}
+		return false
+	}
+	return true
 }
 
 func (r *run) lastIDSafe() int64 {
@@ -335,32 +401,39 @@ func (e *Engine) finishStatus(r *run, sc *scope, out any, f *Failure, forced str
 	events := r.takePending()
 	rec := *r.rec
 	rec.Status, rec.Output, rec.StopDate = status, output, e.now()
-	err := e.db.Update(func(tx *kv.Tx) error {
-		// Only StopExecution removes a RUNNING execution from the index
-		// behind our back; its record then says ABORTED and must stay so.
-		if tx.Bucket(bucketRunning).Get([]byte(r.arn)) == nil {
-			return errStopped
-		}
-		if f != nil {
-			rec.Error, rec.Cause = f.Error, f.Cause
-			var cp checkpoint
-			if found, err := getJSON(tx, bucketCheckpoints, r.arn, &cp); err != nil {
-				return err
-			} else if found {
-				rec.RedriveFrom = &cp
+	if f != nil {
+		// A failed execution redrives from the state in flight: the run's
+		// latest checkpoint, stored or deferred.
+		rec.Error, rec.Cause = f.Error, f.Cause
+		cp := r.cp
+		rec.RedriveFrom = &cp
+	}
+	// Encoded here, not in the Update function: see encodedEvents.
+	evs, err := encodeEvents(r.arn, events)
+	var recJSON []byte
+	if err == nil {
+		recJSON, err = encodeJSON(&rec, "execution")
+	}
+	if err == nil {
+		arnKey := []byte(r.arn)
+		err = e.db.Update(func(tx *kv.Tx) error {
+			// Only StopExecution removes a RUNNING execution from the index
+			// behind our back; its record then says ABORTED and must stay so.
+			if tx.Bucket(bucketRunning).Get(arnKey) == nil {
+				return errStopped
 			}
-		}
-		if err := putEvents(tx, r.arn, events); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketCheckpoints).Delete([]byte(r.arn)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketRunning).Delete([]byte(r.arn)); err != nil {
-			return err
-		}
-		return putJSON(tx, bucketExecutions, []byte(r.arn), &rec)
-	})
+			if err := evs.put(tx); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketCheckpoints).Delete(arnKey); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketRunning).Delete(arnKey); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketExecutions).Put(arnKey, recJSON)
+		})
+	}
 	if err != nil && !errors.Is(err, errStopped) {
 		e.log.Error("record execution result; it stays RUNNING and resumes at next start", "arn", r.arn, "err", err)
 	}
@@ -402,7 +475,11 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 			return nil
 		}
 		var cp checkpoint
-		if _, err := getJSON(tx, bucketCheckpoints, arn, &cp); err != nil {
+		if r != nil {
+			// The run's latest checkpoint: it may be newer than the
+			// stored one when its commit was deferred (see drive).
+			cp = r.cp
+		} else if _, err := getJSON(tx, bucketCheckpoints, arn, &cp); err != nil {
 			return err
 		}
 		last, prev := cp.LastEventID, cp.PrevEventID

@@ -32,6 +32,11 @@ type run struct {
 	pending []HistoryEvent
 	lastID  int64
 
+	// cp is the execution's latest checkpoint (STANDARD only), owned by
+	// the drive goroutine: the stored one, or a newer one whose commit was
+	// deferred (see drive). Others read it only after done is closed.
+	cp checkpoint
+
 	ctxOnce  sync.Once
 	execCtx  map[string]any // $$.Execution / $$.StateMachine, built once
 	stopOnce sync.Once
@@ -88,6 +93,12 @@ func (r *run) emit(sc *scope, typ string, fill func(*HistoryEvent)) {
 	r.pending = append(r.pending, ev)
 	r.mu.Unlock()
 	sc.prev = ev.ID
+}
+
+func (r *run) pendingLen() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending)
 }
 
 // takePending hands the pending events to the caller for persisting.

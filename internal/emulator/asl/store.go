@@ -97,3 +97,44 @@ func putEvents(tx *kv.Tx, arn string, events []HistoryEvent) error {
 	}
 	return nil
 }
+
+// encodedEvents are history events encoded before a write transaction.
+// kv runs every Update function of a group commit on its single commit
+// goroutine, so whatever an Update function computes is serialised across
+// all executions; encoding on the caller's goroutine keeps that critical
+// section down to the bbolt puts.
+type encodedEvents struct {
+	keys, vals [][]byte
+}
+
+func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
+	enc := encodedEvents{keys: make([][]byte, len(events)), vals: make([][]byte, len(events))}
+	for i := range events {
+		v, err := json.Marshal(&events[i])
+		if err != nil {
+			return encodedEvents{}, fmt.Errorf("encode history event %d: %w", events[i].ID, err)
+		}
+		enc.keys[i], enc.vals[i] = historyKey(arn, events[i].ID), v
+	}
+	return enc, nil
+}
+
+// put writes the events. bbolt keeps value slices until commit, so the
+// encoded values must not be reused; a retried Update puts the same bytes.
+func (enc encodedEvents) put(tx *kv.Tx) error {
+	b := tx.Bucket(bucketHistory)
+	for i := range enc.keys {
+		if err := b.Put(enc.keys[i], enc.vals[i]); err != nil {
+			return fmt.Errorf("put history event: %w", err)
+		}
+	}
+	return nil
+}
+
+func encodeJSON(v any, what string) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", what, err)
+	}
+	return data, nil
+}

@@ -113,8 +113,8 @@ func TestRulesTargetsAndDelivery(t *testing.T) {
 	}
 	select {
 	case msg := <-sub.Messages():
-		if string(msg) != `{"job":"j-7"}` {
-			t.Fatalf("pushed %s", msg)
+		if string(msg.Data) != `{"sfapiEventId":1,"job":"j-7"}` {
+			t.Fatalf("pushed %s", msg.Data)
 		}
 	default:
 		t.Fatal("nothing pushed")

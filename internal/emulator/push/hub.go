@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // DefaultSubscriberBuffer is how many undelivered messages a subscriber may
@@ -27,6 +28,19 @@ type HubOptions struct {
 	// DefaultSubscriberBuffer.
 	Buffer int
 	Logger *slog.Logger
+	// Log, when set, persists every published message so that
+	// subscribers can resume (SubscribeFrom). The Hub does not close it.
+	Log *EventLog
+	// Now stamps logged events; nil means time.Now.
+	Now func() time.Time
+}
+
+// Message is one published message: its id in the Hub's monotonically
+// increasing sequence, and its bytes (with EventIDField added when the
+// message is a JSON object).
+type Message struct {
+	ID   uint64
+	Data []byte
 }
 
 // Hub fans messages out to the subscribers of named channels.
@@ -43,6 +57,9 @@ type Hub struct {
 	closed bool
 	buffer int
 	log    *slog.Logger
+	events *EventLog
+	now    func() time.Time
+	lastID uint64
 }
 
 // NewHub returns an empty Hub with default options.
@@ -56,14 +73,21 @@ func NewHubWithOptions(opts HubOptions) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{subs: map[string]map[*Subscription]struct{}{}, buffer: opts.Buffer, log: opts.Logger}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	h := &Hub{subs: map[string]map[*Subscription]struct{}{}, buffer: opts.Buffer, log: opts.Logger, events: opts.Log, now: opts.Now}
+	if opts.Log != nil {
+		h.lastID = opts.Log.LastID()
+	}
+	return h
 }
 
 // Subscription receives the messages published on one channel.
 type Subscription struct {
 	hub     *Hub
 	channel string
-	ch      chan []byte
+	ch      chan Message
 	done    chan struct{}
 	err     error // guarded by hub.mu; set once when ended
 }
@@ -71,9 +95,46 @@ type Subscription struct {
 // Subscribe registers a new subscriber of channel. Subscribing to a closed
 // Hub returns a subscription that is already ended with ErrHubClosed.
 func (h *Hub) Subscribe(channel string) *Subscription {
-	s := &Subscription{hub: h, channel: channel, ch: make(chan []byte, h.buffer), done: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.subscribeLocked(channel)
+}
+
+// SubscribeFrom subscribes to channel and returns, besides the live
+// subscription, every logged message of channel with an id above after
+// that was published before the subscription started: replaying backlog
+// and then reading Messages delivers each message once, with no gap.
+// truncated is true when some messages after `after` are no longer in the
+// log (retention). Without an event log the backlog is empty.
+func (h *Hub) SubscribeFrom(channel string, after uint64) (sub *Subscription, backlog []LoggedEvent, truncated bool, err error) {
+	h.mu.Lock()
+	sub = h.subscribeLocked(channel)
+	upTo := h.lastID
+	var pending []LoggedEvent
+	if h.events != nil && after < upTo {
+		pending = h.events.snapshot()
+	}
+	h.mu.Unlock()
+	if h.events == nil || after >= upTo {
+		return sub, nil, false, nil
+	}
+	backlog, truncated, err = h.events.read(channel, after, upTo, pending)
+	if err != nil {
+		sub.Close()
+		return nil, nil, false, err
+	}
+	return sub, backlog, truncated, nil
+}
+
+// LastID is the id of the newest published message (0 before the first).
+func (h *Hub) LastID() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastID
+}
+
+func (h *Hub) subscribeLocked(channel string) *Subscription {
+	s := &Subscription{hub: h, channel: channel, ch: make(chan Message, h.buffer), done: make(chan struct{})}
 	if h.closed {
 		s.endLocked(ErrHubClosed)
 		return s
@@ -92,7 +153,7 @@ func (s *Subscription) Channel() string { return s.channel }
 
 // Messages delivers the published messages in order. It is closed when the
 // subscription ends; queued messages can still be drained after that.
-func (s *Subscription) Messages() <-chan []byte { return s.ch }
+func (s *Subscription) Messages() <-chan Message { return s.ch }
 
 // Done is closed when the subscription ends.
 func (s *Subscription) Done() <-chan struct{} { return s.done }
@@ -131,15 +192,24 @@ func (h *Hub) removeLocked(s *Subscription, reason error) {
 	s.endLocked(reason)
 }
 
-// Publish queues msg for every subscriber of channel and returns how many
-// received it. Subscribers share msg: they must not modify it.
+// Publish gives msg the next event id, logs it (when the Hub has an event
+// log), queues it for every subscriber of channel and returns how many
+// received it. Subscribers share the bytes: they must not modify them.
 func (h *Hub) Publish(channel string, msg []byte) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return 0
+	}
+	h.lastID++
+	m := Message{ID: h.lastID, Data: withEventID(msg, h.lastID)}
+	if h.events != nil {
+		h.events.append(LoggedEvent{ID: m.ID, Channel: channel, Time: h.now(), Data: m.Data})
+	}
 	n := 0
 	for s := range h.subs[channel] {
 		select {
-		case s.ch <- msg:
+		case s.ch <- m:
 			n++
 		default:
 			h.log.Warn("disconnect slow subscriber", "channel", channel, "buffer", h.buffer)
@@ -169,3 +239,6 @@ func (h *Hub) Close() {
 	}
 	h.subs = map[string]map[*Subscription]struct{}{}
 }
+
+// Buffer is each subscriber's queue length.
+func (h *Hub) Buffer() int { return h.buffer }

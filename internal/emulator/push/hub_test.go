@@ -14,7 +14,7 @@ func TestHubFanOut(t *testing.T) {
 		t.Fatalf("Publish reached %d, want 2", n)
 	}
 	for _, s := range []*Subscription{a, b} {
-		if got := string(<-s.Messages()); got != "m1" {
+		if got := string((<-s.Messages()).Data); got != "m1" {
 			t.Fatalf("got %q", got)
 		}
 	}
@@ -37,7 +37,7 @@ func TestHubFanOut(t *testing.T) {
 		}
 	}
 	// Queued messages survive the close.
-	if got := string(<-b.Messages()); got != "m2" {
+	if got := string((<-b.Messages()).Data); got != "m2" {
 		t.Fatalf("drain after close = %q", got)
 	}
 	if _, ok := <-b.Messages(); ok {
@@ -60,7 +60,7 @@ func TestHubSlowSubscriberIsDisconnected(t *testing.T) {
 	for i := range 5 {
 		h.Publish("c", fmt.Appendf(nil, "m%d", i))
 		// fast keeps up.
-		if got := string(<-fast.Messages()); got != fmt.Sprintf("m%d", i) {
+		if got := string((<-fast.Messages()).Data); got != fmt.Sprintf("m%d", i) {
 			t.Fatalf("fast got %q", got)
 		}
 	}
@@ -75,7 +75,7 @@ func TestHubSlowSubscriberIsDisconnected(t *testing.T) {
 	// It got exactly the buffer's worth before being cut off.
 	var got []string
 	for m := range slow.Messages() {
-		got = append(got, string(m))
+		got = append(got, string(m.Data))
 	}
 	if len(got) != 2 || got[0] != "m0" || got[1] != "m1" {
 		t.Fatalf("slow got %v", got)

@@ -95,7 +95,7 @@ func TestPutEventsDeliversEventShape(t *testing.T) {
 	var got Event
 	select {
 	case msg := <-sub.Messages():
-		if err := json.Unmarshal(msg, &got); err != nil {
+		if err := json.Unmarshal(msg.Data, &got); err != nil {
 			t.Fatal(err)
 		}
 	default:
@@ -110,7 +110,7 @@ func TestPutEventsDeliversEventShape(t *testing.T) {
 	}
 	select {
 	case msg := <-sub.Messages():
-		t.Fatalf("progress 0 should not match: %s", msg)
+		t.Fatalf("progress 0 should not match: %s", msg.Data)
 	default:
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,7 +148,19 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 	c := &conn{id: id, ws: wsc, direct: make(chan []byte, directBuffer), closeReq: make(chan websocket.StatusCode, 1),
 		connectedAt: now, sourceIP: ip, userAgent: r.UserAgent()}
 	c.lastActive.Store(now.UnixNano())
-	sub := s.hub.Subscribe(channel)
+	f := newFilter(r.URL.Query())
+	after, resume, err := resumePoint(r)
+	if err != nil {
+		s.writeNotice(r.Context(), c, notice{Notice: "bad-request", Message: err.Error()})
+		_ = wsc.Close(websocket.StatusPolicyViolation, "bad resume point")
+		return
+	}
+	sub, backlog, truncated, err := s.hub.SubscribeFrom(channel, after)
+	if err != nil {
+		s.log.Error("read push event log", "err", err)
+		_ = wsc.Close(websocket.StatusInternalError, "event log unavailable")
+		return
+	}
 	s.mu.Lock()
 	s.conns[id] = c
 	s.mu.Unlock()
@@ -157,12 +170,61 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 		delete(s.conns, id)
 		s.mu.Unlock()
 	}()
-	s.log.Debug("connected", "connection_id", id, "channel", channel)
-	s.run(r.Context(), c, sub, r.URL.Query().Get("jobId"))
+	s.log.Debug("connected", "connection_id", id, "channel", channel, "after", after, "backlog", len(backlog))
+	st := &stream{last: after}
+	if resume && truncated {
+		if !s.writeNotice(r.Context(), c, notice{Notice: "gap", LastEventID: after,
+			Message: fmt.Sprintf("some events after %d are no longer in the event log (it keeps the last %d events, up to %s)", after, push.DefaultLogMaxEvents, push.DefaultLogMaxAge)}) {
+			return
+		}
+	}
+	for _, ev := range backlog {
+		if f.match(ev.Data) && !s.write(r.Context(), c, ev.Data) {
+			return
+		}
+		st.last = ev.ID
+	}
+	s.run(r.Context(), c, sub, f, st)
+}
+
+// stream tracks the last event id a connection has been given (sent, or
+// filtered out), which the drop notice tells the client to resume after.
+type stream struct{ last uint64 }
+
+// resumePoint reads ?after= or, failing that, the Last-Event-ID header.
+func resumePoint(r *http.Request) (after uint64, ok bool, err error) {
+	v := r.URL.Query().Get("after")
+	if v == "" {
+		v = r.Header.Get("Last-Event-ID")
+	}
+	if v == "" {
+		return 0, false, nil
+	}
+	after, err = strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("after/Last-Event-ID must be an event id (a non-negative integer), got %q", v)
+	}
+	return after, true, nil
+}
+
+// notice is a message from sfapi itself, never an event: clients tell it
+// apart by its "sfapiNotice" member.
+type notice struct {
+	Notice      string `json:"sfapiNotice"`
+	Message     string `json:"message"`
+	LastEventID uint64 `json:"lastEventId"`
+}
+
+func (s *Server) writeNotice(ctx context.Context, c *conn, n notice) bool {
+	data, err := json.Marshal(n)
+	if err != nil {
+		return false
+	}
+	return s.write(ctx, c, data)
 }
 
 // run pumps messages to the client until the connection ends.
-func (s *Server) run(parent context.Context, c *conn, sub *push.Subscription, jobID string) {
+func (s *Server) run(parent context.Context, c *conn, sub *push.Subscription, f filter, st *stream) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	defer c.ws.CloseNow()
@@ -210,18 +272,20 @@ func (s *Server) run(parent context.Context, c *conn, sub *push.Subscription, jo
 			if !ok {
 				switch {
 				case errors.Is(sub.Err(), push.ErrSlowSubscriber):
+					// Tell the client what it missed and how to catch
+					// up before dropping it.
+					s.writeNotice(ctx, c, notice{Notice: "dropped", LastEventID: st.last,
+						Message: fmt.Sprintf("disconnected: more than %d events were waiting for this client; reconnect with ?after=%d to resume", s.hub.Buffer(), st.last)})
 					_ = c.ws.Close(websocket.StatusTryAgainLater, "slow consumer")
 				default:
 					_ = c.ws.Close(websocket.StatusGoingAway, "server shutting down")
 				}
 				return
 			}
-			if jobID != "" && !matchesJob(msg, jobID) {
-				continue
-			}
-			if !s.write(ctx, c, msg) {
+			if f.match(msg.Data) && !s.write(ctx, c, msg.Data) {
 				return
 			}
+			st.last = msg.ID
 		case msg := <-c.direct:
 			if !s.write(ctx, c, msg) {
 				return
@@ -246,24 +310,6 @@ func (s *Server) write(ctx context.Context, c *conn, msg []byte) bool {
 	}
 	c.lastActive.Store(s.opts.Now().UnixNano())
 	return true
-}
-
-// matchesJob reports whether msg is JSON whose detail.jobId equals id
-// (strings compare exactly; numbers by their JSON text).
-func matchesJob(msg []byte, id string) bool {
-	var ev struct {
-		Detail struct {
-			JobID json.RawMessage `json:"jobId"`
-		} `json:"detail"`
-	}
-	if json.Unmarshal(msg, &ev) != nil || len(ev.Detail.JobID) == 0 {
-		return false
-	}
-	var s string
-	if json.Unmarshal(ev.Detail.JobID, &s) == nil {
-		return s == id
-	}
-	return string(ev.Detail.JobID) == id
 }
 
 func (c *conn) requestClose(code websocket.StatusCode) {
