@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sfapi/sfapi/internal/cli/cmdutil"
+	"github.com/sfapi/sfapi/internal/cli/cmdtest"
+
 	"github.com/sfapi/sfapi/internal/cli/iostreams"
 )
 
@@ -35,17 +36,7 @@ func TestNewCmdDev(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			var got *DevOptions
-			cmd := NewCmdDev(&cmdutil.Factory{IOStreams: ios}, func(o *DevOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
+			got, err := cmdtest.Parse(NewCmdDev, tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

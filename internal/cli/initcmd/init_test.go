@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sfapi/sfapi/internal/cli/cmdtest"
+
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
 	"github.com/sfapi/sfapi/internal/cli/iostreams"
 	"github.com/sfapi/sfapi/internal/scaffold"
@@ -38,17 +40,7 @@ func TestNewCmdInit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			var got *InitOptions
-			cmd := NewCmdInit(&cmdutil.Factory{IOStreams: ios}, func(o *InitOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
+			got, err := cmdtest.Parse(NewCmdInit, tt.args)
 			if tt.wantErr != "" {
 				var fe *cmdutil.FlagError
 				if err == nil || err.Error() != tt.wantErr || !errors.As(err, &fe) {

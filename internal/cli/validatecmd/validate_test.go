@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sfapi/sfapi/internal/cli/cmdtest"
+
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
 	"github.com/sfapi/sfapi/internal/cli/iostreams"
 	"github.com/sfapi/sfapi/internal/project"
@@ -27,17 +29,7 @@ func TestNewCmdValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			var got *ValidateOptions
-			cmd := NewCmdValidate(&cmdutil.Factory{IOStreams: ios}, func(o *ValidateOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
+			got, err := cmdtest.Parse(NewCmdValidate, tt.args)
 			if tt.wantErr != "" {
 				var fe *cmdutil.FlagError
 				if err == nil || err.Error() != tt.wantErr || !errors.As(err, &fe) {

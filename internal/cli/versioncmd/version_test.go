@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/sfapi/sfapi/internal/cli/cmdtest"
+
 	"github.com/sfapi/sfapi/internal/build"
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
 	"github.com/sfapi/sfapi/internal/cli/iostreams"
@@ -27,17 +29,7 @@ func TestNewCmdVersion(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			var got *VersionOptions
-			cmd := NewCmdVersion(&cmdutil.Factory{IOStreams: ios}, func(o *VersionOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
+			got, err := cmdtest.Parse(NewCmdVersion, tt.args)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
