@@ -22,6 +22,8 @@ import (
 	"github.com/sfapi/sfapi/internal/emulator/ddbapi"
 	"github.com/sfapi/sfapi/internal/emulator/eventsapi"
 	"github.com/sfapi/sfapi/internal/emulator/kv"
+	"github.com/sfapi/sfapi/internal/emulator/pipes"
+	"github.com/sfapi/sfapi/internal/emulator/pipes/pipesapi"
 	"github.com/sfapi/sfapi/internal/emulator/push"
 	"github.com/sfapi/sfapi/internal/emulator/push/ws"
 	"github.com/sfapi/sfapi/internal/emulator/sfnapi"
@@ -59,6 +61,8 @@ type Emulator struct {
 	sfn      *asl.Engine
 	router   *push.Router
 	hub      *push.Hub
+	events   *push.EventLog
+	pipeSet  *pipes.Set
 	mux      *awsjson.Mux
 	api      http.Handler
 	wsServer *ws.Server
@@ -187,6 +191,11 @@ func (e *Emulator) openStores() error {
 }
 
 func (e *Emulator) closeStores() {
+	if e.events != nil {
+		// Persist the queued push events before pipes.db closes.
+		e.events.Close()
+		e.events = nil
+	}
 	for _, db := range e.stores {
 		if err := db.Close(); err != nil {
 			e.log.Error("close store", "path", db.Path(), "err", err)
@@ -216,11 +225,23 @@ func (e *Emulator) buildEngines() error {
 		return fmt.Errorf("open step functions: %w", err)
 	}
 	tk.sfn = e.sfn
-	e.hub = push.NewHub()
+	// The push event log shares pipes.db: it is glue state, like the
+	// pipes' checkpoints.
+	e.events, err = push.OpenEventLog(e.stores[2], push.EventLogOptions{Now: e.opts.Now, Logger: e.log.With("component", "push")})
+	if err != nil {
+		return err
+	}
+	e.hub = push.NewHubWithOptions(push.HubOptions{Log: e.events, Logger: e.log.With("component", "push"), Now: e.opts.Now})
 	e.router = push.NewRouter(push.RouterOptions{Region: p.Region(), AccountID: p.AccountID(), Hub: e.hub, Logger: e.log.With("component", "events"), Now: e.opts.Now})
+	if err := e.router.OpenArchives(e.stores[2]); err != nil {
+		return err
+	}
 	ddbapi.Register(e.mux, e.ddb)
 	sfnapi.Register(e.mux, e.sfn)
 	eventsapi.Register(e.mux, e.router)
+	// startPipes fills the set; the queue API answers from the start.
+	e.pipeSet = pipes.NewSet(pipes.NewStore(e.stores[2]))
+	pipesapi.Register(e.mux, e.pipeSet)
 
 	e.wsServer = ws.NewServer(e.hub, ws.Options{Path: p.WebSocketPath(), Logger: e.log.With("component", "ws")})
 	tk.ws = e.wsServer
@@ -239,6 +260,7 @@ func (e *Emulator) buildEngines() error {
 	api, err := apigw.New(apigw.Options{
 		Doc: doc, File: p.OpenAPIFile(), Lines: lines, Stage: p.Stage(),
 		Integrations: integrations{mux: e.mux},
+		APIKeys:      p.Manifest.API.APIKeys,
 		Logger:       e.log.With("component", "apigw"),
 		Now:          e.opts.Now,
 		Region:       p.Region(), AccountID: p.AccountID(),

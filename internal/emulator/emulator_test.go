@@ -350,3 +350,62 @@ func TestDynamoDBResponsesCarryCRC32(t *testing.T) {
 		t.Fatalf("request id %q: want DynamoDB's 52-character form", id)
 	}
 }
+
+// API keys from the manifest guard the methods whose security asks for one.
+func TestAPIKeysFromManifest(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"sfapi.yaml": "name: keys\napi:\n  openapi: openapi.yaml\n  apiKeys: [local-key-0123456789abcdef]\n",
+		"openapi.yaml": `openapi: 3.0.1
+info: {title: keys, version: "1"}
+components:
+  securitySchemes:
+    api_key: {type: apiKey, name: x-api-key, in: header}
+paths:
+  /ping:
+    get:
+      security: [{api_key: []}]
+      responses:
+        "200": {description: pong}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates: {application/json: '{"pong": true}'}
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := project.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := emulator.New(emulator.Options{Project: p, DataDir: filepath.Join(dir, ".sfapi"), InMemory: true, APIAddr: "127.0.0.1:0", AWSAddr: "127.0.0.1:0", WSAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := em.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Shutdown(context.Background())
+	for key, want := range map[string]int{"": 403, "wrong-key-0123456789abcdef": 403, "local-key-0123456789abcdef": 200} {
+		req, _ := http.NewRequest(http.MethodGet, ep.API+"/ping", nil)
+		if key != "" {
+			req.Header.Set("x-api-key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("x-api-key %q: status %d, want %d", key, resp.StatusCode, want)
+		}
+	}
+}

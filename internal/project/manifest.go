@@ -190,7 +190,7 @@ func (d *manifestDecoder) relPath(n *yaml.Node, what string) (string, bool) {
 }
 
 func (d *manifestDecoder) api(n *yaml.Node) {
-	f := d.fields(n, "api", "openapi", "stage")
+	f := d.fields(n, "api", "openapi", "stage", "apiKeys")
 	if f == nil {
 		return
 	}
@@ -201,6 +201,20 @@ func (d *manifestDecoder) api(n *yaml.Node) {
 	if v, ok := f["stage"]; ok {
 		if s, ok := d.match(v.val, "api.stage", stageRE, "use letters, digits, '-' and '_', at most 128 characters"); ok {
 			d.m.API.Stage = s
+		}
+	}
+	if v, ok := f["apiKeys"]; ok {
+		keys, good := d.strs(v.val, "api.apiKeys")
+		for _, k := range keys {
+			// API Gateway's own rule for key values.
+			if len(k) < 20 || len(k) > 128 {
+				d.errorf(deref(v.val), "api.apiKeys: a key must be 20 to 128 characters long")
+				good = false
+				break
+			}
+		}
+		if good {
+			d.m.API.APIKeys = keys
 		}
 	}
 }

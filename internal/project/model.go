@@ -80,6 +80,9 @@ func (p Pos) Errorf(format string, args ...any) *Error {
 type API struct {
 	OpenAPI string
 	Stage   string
+	// APIKeys are the values accepted in x-api-key by methods whose
+	// security requires an API key (locally; deploy creates keys itself).
+	APIKeys []string
 }
 
 // WebSocket is the push API.
