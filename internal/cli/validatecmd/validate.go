@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
 	"github.com/sfapi/sfapi/internal/cli/iostreams"
+	"github.com/sfapi/sfapi/internal/emulator/apigw"
 	"github.com/sfapi/sfapi/internal/project"
 )
 
@@ -30,7 +33,12 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobr
 		Short: "Check every file of a project",
 		Long: `Check a project's files — sfapi.yaml, the OpenAPI file and the state machine
 definitions it names — and print every problem as file:line:col: message.
-Exits 0 when the project is valid and 2 when it is not.`,
+Every mapping template of the API is rendered with a sample request (a body
+built from the operation's request schema), so templates that fail, aws
+request templates that are not valid input for their action, unknown $util
+and $context members and wrong integration uris are reported before any
+request is sent. Findings that do not stop sfapi dev are printed as
+warnings. Exits 0 when the project is valid and 2 when it is not.`,
 		Example: `  sfapi validate
   sfapi validate --project ./shop`,
 		Args: cmdutil.NoArgs,
@@ -62,6 +70,9 @@ func validateRun(opts *ValidateOptions) error {
 		}
 		return err
 	}
+	if err := checkAPI(opts, p); err != nil {
+		return err
+	}
 	m := p.Manifest
 	fmt.Fprintf(opts.IO.Out, "ok: %s: %s\n", m.Name, strings.Join([]string{
 		count(len(m.Tables), "table"),
@@ -69,6 +80,40 @@ func validateRun(opts *ValidateOptions) error {
 		count(len(m.Pipes), "pipe"),
 		count(len(m.Rules), "rule"),
 	}, ", "))
+	return nil
+}
+
+// checkAPI renders the API's mapping templates (apigw.Check). Errors are
+// returned as a project.ErrorList so that cli.Main prints them and exits 2;
+// warnings go to stderr.
+func checkAPI(opts *ValidateOptions, p *project.Project) error {
+	doc, lines, err := p.OpenAPI()
+	if errors.Is(err, project.ErrNoAPI) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	src, err := os.ReadFile(filepath.Join(p.Dir, filepath.FromSlash(p.OpenAPIFile())))
+	if err != nil {
+		// Load read it a moment ago; without the text, template lines
+		// are reported at their key's line.
+		src = nil
+	}
+	var list project.ErrorList
+	for _, pr := range apigw.Check(apigw.Options{
+		Doc: doc, File: p.OpenAPIFile(), Lines: lines, Source: src, Stage: p.Stage(),
+		Region: p.Region(), AccountID: p.AccountID(),
+	}) {
+		if pr.Warning {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", pr)
+			continue
+		}
+		list = append(list, &project.Error{File: pr.File, Line: pr.Line, Msg: pr.Message})
+	}
+	if len(list) > 0 {
+		return list
+	}
 	return nil
 }
 

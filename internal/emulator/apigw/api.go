@@ -36,6 +36,10 @@ type Options struct {
 	Doc   []byte         // resolved OpenAPI 3 or Swagger 2.0 document, as JSON
 	File  string         // its file name, for messages
 	Lines map[string]int // JSON pointer → source line, for messages
+	// Source is the text of File, optional: Check uses it to place lines
+	// inside mapping templates (a template's key has a line in Lines, the
+	// template's own lines follow it in the file).
+	Source []byte
 
 	// Stage is the stage name ("dev"). Requests may carry it as the first
 	// path segment, as on an execute-api URL, or leave it out.
@@ -53,6 +57,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// StageVariables are $stageVariables / stageVariables.X.
 	StageVariables map[string]string
+	// APIKeys are the keys a method that requires an API key accepts in
+	// x-api-key (what a usage plan's keys are on AWS). With none, such
+	// methods answer 403 to every request, as they do on AWS without keys.
+	APIKeys []string
 }
 
 // Route describes one method of the API, for logs and `sfapi dev` output.
@@ -75,6 +83,10 @@ type API struct {
 	gatewayResponses map[string]*gatewayResponseDef
 	// ops lists every operation in document order, for Check.
 	ops []*operation
+	// cors is x-amazon-apigateway-cors (HTTP API style), nil when absent.
+	cors *corsConfig
+	// binaryTypes are x-amazon-apigateway-binary-media-types.
+	binaryTypes []string
 }
 
 // validator is one entry of x-amazon-apigateway-request-validators.
@@ -96,6 +108,8 @@ type operation struct {
 	required    []requiredParam
 	bodySchemas map[string]*openapi3.Schema // normalized media type (or $default) → schema
 	integ       *integration
+	// apiKeyRequired: the method's security asks for the api_key scheme.
+	apiKeyRequired bool
 }
 
 type requiredParam struct {
@@ -172,6 +186,16 @@ func build(opts Options) (*API, *problems, error) {
 
 	validators, defaultValidator := parseValidators(p, raw)
 	docSecurity, _ := raw["security"].([]any)
+	keySchemes := apiKeySchemes(raw)
+	if v, ok := raw["x-amazon-apigateway-api-key-source"]; ok {
+		if src, _ := v.(string); src != "HEADER" && src != "AUTHORIZER" {
+			p.errorf("/x-amazon-apigateway-api-key-source", "x-amazon-apigateway-api-key-source: %v is neither HEADER nor AUTHORIZER", v)
+		} else if src == "AUTHORIZER" {
+			p.warnf("/x-amazon-apigateway-api-key-source", "x-amazon-apigateway-api-key-source: AUTHORIZER needs a Lambda authorizer, which cannot run locally; keys are read from the x-api-key header")
+		}
+	}
+	a.cors = parseCORS(p, raw)
+	a.binaryTypes = parseBinaryTypes(p, raw)
 	if v, ok := raw["x-amazon-apigateway-gateway-responses"]; ok {
 		a.gatewayResponses = parseGatewayResponses(p, v)
 	}
@@ -236,8 +260,17 @@ func build(opts Options) (*API, *problems, error) {
 			} else {
 				p.warnf(optr, "%s: no x-amazon-apigateway-integration; it answers 500 as API Gateway does for a method without integration", op.route)
 			}
-			if sec, ok := rawOp["security"].([]any); (ok && len(sec) > 0) || (!ok && len(docSecurity) > 0) {
-				p.warnf(optr, "%s: security requirements (authorizers, API keys) are not enforced locally", op.route)
+			sec, ok := rawOp["security"].([]any)
+			if !ok {
+				sec = docSecurity
+			}
+			apiKey, unenforced := securityOf(sec, keySchemes)
+			op.apiKeyRequired = apiKey
+			if unenforced {
+				p.warnf(optr, "%s: security requirements other than API keys (authorizers, IAM, Cognito) are not enforced locally", op.route)
+			}
+			if apiKey && len(opts.APIKeys) == 0 {
+				p.warnf(optr, "%s: requires an API key and no keys are configured; it answers 403 Forbidden", op.route)
 			}
 			res.methods[method] = op
 			a.ops = append(a.ops, op)

@@ -730,7 +730,7 @@ paths:
 `
 	a := newTestAPI(t, doc, nil, nil)
 	want := []string{
-		`openapi.yaml:7: GET /a: security requirements`,
+		`openapi.yaml:7: GET /a: security requirements other than API keys`,
 		`openapi.yaml:13: GET /a: integration response "4\\d{2}" maps to status 500, which the operation's responses do not declare`,
 		`openapi.yaml:20: GET /s3: aws integration uses the path form`,
 		`openapi.yaml:22: GET /none: no x-amazon-apigateway-integration`,

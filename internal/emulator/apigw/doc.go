@@ -14,10 +14,19 @@
 // `http_proxy` forward to a real HTTP backend; `aws_proxy` (Lambda) cannot run
 // locally and answers 502, with a warning from New.
 //
+// Also: API keys (the api_key security scheme, x-api-key checked against
+// Options.APIKeys), CORS (x-amazon-apigateway-cors preflights and headers;
+// the REST form is plain mock integrations), binary media types with
+// contentHandling, and a debug-level execution log of every request.
+//
+// Check goes further than New for `sfapi validate`: it renders every mapping
+// template with a sample request built from the request schema and reports
+// what would fail at run time, with file:line.
+//
 // The whole document is parsed and checked in New so that a bad project stops
 // `sfapi dev` with file:line messages instead of failing on the first request.
 //
-// apigw may import net/http (it is a wire package), apigw/mapping and
-// kin-openapi. It must not import internal/project (the caller hands over the
+// apigw may import net/http (it is a wire package), apigw/mapping, ddb/attr
+// (to check DynamoDB items in Check) and kin-openapi. It must not import internal/project (the caller hands over the
 // already-resolved document), cobra, viper or aws-sdk-go-v2.
 package apigw

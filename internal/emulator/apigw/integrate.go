@@ -32,9 +32,31 @@ type integrationResult struct {
 // serveMapped runs the non-proxy flow shared by aws, http and mock:
 // request template → integration → integration response → response template.
 func (a *API) serveMapped(req *request, in *integration) *response {
-	body, overrides, resp := a.renderRequest(req, in)
-	if resp != nil {
-		return resp
+	var body []byte
+	var overrides mapping.Params
+	binary := a.isBinary(req.ctype)
+	switch {
+	case binary && in.contentHandling == convertToText:
+		// The template sees the payload base64-encoded.
+		req.body = b64(req.body)
+	case !binary && in.contentHandling == convertToBinary:
+		raw, err := unb64(req.body)
+		if err != nil {
+			a.log.Info("CONVERT_TO_BINARY: request body is not base64", "requestId", req.id, "route", req.op.route, "err", err)
+			return gatewayResponse(errBadBody)
+		}
+		req.body = raw
+	}
+	if binary && in.contentHandling == "" || !binary && in.contentHandling == convertToBinary {
+		// A binary payload is passed through: API Gateway applies no
+		// mapping template to it.
+		body = req.body
+	} else {
+		var resp *response
+		body, overrides, resp = a.renderRequest(req, in)
+		if resp != nil {
+			return resp
+		}
 	}
 	a.debugLog(req, "integration request", "type", in.typ, "target", integrationTarget(in), "body", logBody(body))
 	var res integrationResult
@@ -184,6 +206,45 @@ func (a *API) methodResponse(req *request, ir *integrationResponse, res integrat
 			resp.header.Set(hm.name, v)
 		}
 	}
+	// Binary media types: only an http backend can answer a binary payload;
+	// aws and mock answers are text.
+	binary := req.op.integ.typ == typeHTTP && a.isBinary(res.header.Get("Content-Type"))
+	switch {
+	case binary && ir.contentHandling == "" && a.acceptsBinary(req.r.Header.Get("Accept")):
+		resp.body = res.body
+		resp.contentType = res.header.Get("Content-Type")
+		return a.withMappedContentType(resp)
+	case binary && ir.contentHandling != convertToBinary:
+		res.body = b64(res.body)
+	}
+	resp, errResp := a.renderResponse(req, ir, res, resp)
+	if errResp != nil {
+		return errResp
+	}
+	if ir.contentHandling == convertToBinary && !binary {
+		raw, err := unb64(resp.body)
+		if err != nil {
+			a.log.Error("CONVERT_TO_BINARY: response is not base64", "requestId", req.id, "route", req.op.route, "err", err)
+			return gatewayResponse(errConfig)
+		}
+		resp.body = raw
+	}
+	return a.withMappedContentType(resp)
+}
+
+// withMappedContentType lets a Content-Type set by responseParameters win
+// over the template's content type, as it does on API Gateway.
+func (a *API) withMappedContentType(resp *response) *response {
+	if ct := resp.header.Get("Content-Type"); ct != "" {
+		resp.contentType = ct
+		resp.header.Del("Content-Type")
+	}
+	return resp
+}
+
+// renderResponse applies the selected response template (or passes the
+// integration body through when there is none).
+func (a *API) renderResponse(req *request, ir *integrationResponse, res integrationResult, resp *response) (*response, *response) {
 	if len(ir.templates) == 0 {
 		// No template: the integration body passes through unchanged.
 		resp.body = res.body
@@ -191,31 +252,32 @@ func (a *API) methodResponse(req *request, ir *integrationResponse, res integrat
 		if resp.contentType == "" || resp.contentType == "application/x-amz-json-1.0" {
 			resp.contentType = "application/json"
 		}
-		return resp
+		return resp, nil
 	}
 	ct := pickResponseTemplate(ir.templates, req.r.Header.Get("Accept"))
 	out, err := ir.templates[ct].Render(a.input(req, res.body))
 	if err != nil {
 		a.log.Error("response template failed", "requestId", req.id, "route", req.op.route, "contentType", ct, "err", err)
-		return gatewayResponse(errConfig)
+		return nil, gatewayResponse(errConfig)
 	}
 	resp.body = []byte(out.Output)
 	resp.contentType = ct
 	if out.StatusOverride != 0 {
 		if out.StatusOverride < 100 || out.StatusOverride > 599 {
 			a.log.Error("response template set an invalid status override", "requestId", req.id, "route", req.op.route, "status", out.StatusOverride)
-			return gatewayResponse(errConfig)
+			return nil, gatewayResponse(errConfig)
 		}
 		resp.status = out.StatusOverride
 	}
 	for k, v := range out.HeaderOverrides {
 		if strings.EqualFold(k, "Content-Type") {
 			resp.contentType = v
+			resp.header.Del("Content-Type")
 			continue
 		}
 		resp.header.Set(k, v)
 	}
-	return resp
+	return resp, nil
 }
 
 // pickResponseTemplate chooses the template for the client's Accept header:

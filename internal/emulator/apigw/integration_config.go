@@ -62,6 +62,9 @@ type integration struct {
 	httpMethod  string
 	passthrough string
 	timeout     time.Duration
+	// contentHandling converts the request payload: CONVERT_TO_TEXT,
+	// CONVERT_TO_BINARY or "" (passthrough).
+	contentHandling string
 
 	// notRunnable explains why this integration cannot run locally; the
 	// route then answers notRunnableStatus (502 for Lambda, 500 otherwise).
@@ -91,6 +94,8 @@ type integrationResponse struct {
 	templates  map[string]*mapping.Template
 	sources    []templateSource // for Check
 	headers    []headerMapping
+	// contentHandling converts the response payload.
+	contentHandling string
 }
 
 // templateSource is where a parsed template came from, so Check can render
@@ -158,6 +163,8 @@ func parseIntegration(p *problems, ptr string, raw any, route string, declared m
 			in.timeout = time.Duration(ms) * time.Millisecond
 		}
 	}
+
+	in.contentHandling = parseContentHandling(p, ptr, obj)
 
 	switch in.typ {
 	case typeAWS:
@@ -333,7 +340,7 @@ func parseResponses(p *problems, ptr string, raw any, in *integration, route str
 				p.errorf(pointer(kp, k), "responses[%s]: unknown field %q", key, k)
 			}
 		}
-		ir := &integrationResponse{pattern: key}
+		ir := &integrationResponse{pattern: key, contentHandling: parseContentHandling(p, kp, ro)}
 		sc := str(p, kp, ro, "statusCode")
 		code, err := strconv.Atoi(sc)
 		if err != nil || code < 100 || code > 599 {

@@ -90,9 +90,19 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeResponse(w, resp)
 		}
 	}()
-	resp, req := a.serve(r, id)
-	if resp.gw != nil && len(a.gatewayResponses) > 0 {
-		resp = a.customGatewayResponse(r, req, id, resp)
+	var resp *response
+	var req *request
+	if a.cors != nil && isPreflight(r) {
+		// HTTP API CORS: the gateway answers preflights itself, before routing.
+		resp = a.cors.preflight(r)
+	} else {
+		resp, req = a.serve(r, id)
+		if resp.gw != nil && len(a.gatewayResponses) > 0 {
+			resp = a.customGatewayResponse(r, req, id, resp)
+		}
+		if a.cors != nil {
+			a.cors.decorate(r, resp)
+		}
 	}
 	if a.debugEnabled(r.Context()) {
 		route := "(no route)"
@@ -149,6 +159,9 @@ func (a *API) serve(r *http.Request, id string) (*response, *request) {
 func (a *API) serveRequest(req *request) *response {
 	op, id := req.op, req.id
 
+	if resp := a.checkAPIKey(req); resp != nil {
+		return resp
+	}
 	if resp := a.validate(req); resp != nil {
 		return resp
 	}
