@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -97,6 +99,64 @@ func BenchmarkPostAck(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkPostGopherP99 measures the full POST /gophers path through the
+// real emulator over HTTP — routing, request validation, request template,
+// durable DynamoDB write (group commit), response template — from 32
+// concurrent clients, and reports the latency percentiles per request
+// (issue 4's goal: p99 ≤ 5 ms). The stream → Step Functions work each job
+// starts runs in the background, as it does under `sfapi dev`.
+func BenchmarkPostGopherP99(b *testing.B) {
+	ep, _ := startBench(b)
+	const clients = 32
+	transport := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	b.Cleanup(transport.CloseIdleConnections)
+	client := &http.Client{Transport: transport}
+	var next atomic.Int64
+	lat := make([][]time.Duration, clients)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				n := benchGopher.Add(1)
+				body := fmt.Sprintf(`{"name": "p99-%d", "location": "l%d"}`, n, n%8)
+				start := time.Now()
+				resp, err := client.Post(ep.API+"/gophers", "application/json", strings.NewReader(body))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat[c] = append(lat[c], time.Since(start))
+				if resp.StatusCode != http.StatusAccepted {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	if len(all) == 0 {
+		return
+	}
+	slices.Sort(all)
+	pct := func(p float64) float64 {
+		i := int(float64(len(all)-1) * p)
+		return float64(all[i].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
 
 func startBench(b *testing.B) (emulator.Endpoints, *emulator.Emulator) {

@@ -209,6 +209,7 @@ func (e *Emulator) startPipes() error {
 			cancel()
 			return pc.Pos.Errorf("pipe %s: %v", pc.LogicalID, err)
 		}
+		e.pipeSet.Add(pipe)
 		e.pipes.Go(func() {
 			if err := pipe.Run(ctx); err != nil {
 				e.log.Error("pipe stopped", "pipe", pc.LogicalID, "err", err)
@@ -240,6 +241,9 @@ func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, er
 		Bisect:           pc.Source.BisectBatchOnFunctionError,
 		InputTemplate:    pc.Target.InputTemplate,
 		NameTemplate:     pc.Target.ExecutionName,
+		// Order is kept per partition key, as Lambda and Pipes do.
+		ParallelizationFactor: pc.Source.ParallelizationFactor,
+		PartitionKey:          partitionKeyOf(table.PartitionKey.Name),
 	}
 	if pc.Source.MaximumRecordAgeInSeconds > 0 {
 		cfg.MaxRecordAge = time.Duration(pc.Source.MaximumRecordAgeInSeconds) * time.Second
@@ -267,6 +271,20 @@ func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, er
 		return nil, errors.New("pipe has no target")
 	}
 	return pipes.New(cfg, streamSource{engine: e.ddb, arn: streamARN}, target, store, e.log.With("component", "pipes"))
+}
+
+// partitionKeyOf returns a function reading the partition key attribute
+// of a stream record's dynamodb.Keys.
+func partitionKeyOf(attr string) func([]byte) string {
+	return func(doc []byte) string {
+		var r struct {
+			DynamoDB struct {
+				Keys map[string]json.RawMessage `json:"Keys"`
+			} `json:"dynamodb"`
+		}
+		_ = json.Unmarshal(doc, &r)
+		return string(r.DynamoDB.Keys[attr])
+	}
 }
 
 type patternFilter struct{ p *push.Pattern }

@@ -19,7 +19,7 @@ type JobsOptions struct {
 	Now    func() time.Time
 	Locator
 
-	Command string // list, get, submit, watch
+	Command string // list, get, submit, watch, redrive
 
 	// list
 	Status string
@@ -44,6 +44,11 @@ type JobsOptions struct {
 	// Mouse turns on mouse reporting in the UI (wheel scrolls, click
 	// selects; the terminal's own text selection then needs Shift).
 	Mouse bool
+
+	// redrive (redrive.go)
+	DryRun         bool
+	Pipe           string
+	SkipExecutions bool
 }
 
 // NewCmdJobs returns `sfapi jobs` and its subcommands. runF replaces the
@@ -77,7 +82,7 @@ CloudFormation stack's outputs (ApiUrl, WebSocketUrl, <Table>TableName,
 
 	// Each subcommand has its own -o (with its own default); they share
 	// one options struct, so keep the values apart until one runs.
-	output := map[string]*string{"list": new(string), "get": new(string), "submit": new(string), "watch": new(string)}
+	output := map[string]*string{"list": new(string), "get": new(string), "submit": new(string), "watch": new(string), "redrive": new(string)}
 	run := func(name string) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
 			opts.Command = name
@@ -155,7 +160,7 @@ Logs go to --log-file while the UI owns the terminal (discarded by default).`,
 	watch.Flags().StringVar(&opts.LogFile, "log-file", "", "write logs here while the UI runs")
 	watch.Flags().BoolVar(&opts.Mouse, "mouse", false, "scroll with the wheel and select jobs by clicking")
 
-	cmd.AddCommand(list, get, submit, watch)
+	cmd.AddCommand(list, get, submit, watch, newCmdRedrive(opts, run))
 	return cmd
 }
 
@@ -191,6 +196,8 @@ func jobsRun(ctx context.Context, o *JobsOptions) error {
 		return getRun(ctx, o, t)
 	case "submit":
 		return submitRun(ctx, o, t)
+	case "redrive":
+		return redriveRun(ctx, o, t)
 	default:
 		return watchRun(ctx, o, t)
 	}

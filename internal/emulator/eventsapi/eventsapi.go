@@ -39,6 +39,13 @@ func Register(mux *awsjson.Mux, r *push.Router) {
 			"ListEventBuses":    a.listBuses,
 			"DeleteEventBus":    a.deleteBus,
 			"TestEventPattern":  a.testEventPattern,
+			"CreateArchive":     a.createArchive,
+			"DescribeArchive":   a.describeArchive,
+			"ListArchives":      a.listArchives,
+			"DeleteArchive":     a.deleteArchive,
+			"StartReplay":       a.startReplay,
+			"DescribeReplay":    a.describeReplay,
+			"ListReplays":       a.listReplays,
 		},
 	})
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"regexp"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Record is one stream record as a JSON document (the shape DynamoDB
@@ -72,7 +75,17 @@ type Config struct {
 	// NameTemplate derives the invocation name from the first record of the
 	// batch, with the same placeholders (e.g. "<$.dynamodb.Keys.pk.S>").
 	NameTemplate string
+	// ParallelizationFactor (1-10; <= 1 means 1) is how many batches of
+	// the shard may be in flight at once. Records are spread over that
+	// many lanes by partition key, so records of one key keep their order.
+	ParallelizationFactor int
+	// PartitionKey returns a record's partition key; nil means the
+	// record's dynamodb.Keys document (the item's whole key).
+	PartitionKey func(doc []byte) string
 }
+
+// MaxParallelizationFactor is AWS's upper bound.
+const MaxParallelizationFactor = 10
 
 // Defaults from AWS for DynamoDB stream sources.
 const (
@@ -98,6 +111,10 @@ func New(cfg Config, src Source, tgt Target, store *Store, log *slog.Logger) (*P
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = DefaultBatchSize
+	}
+	cfg.ParallelizationFactor = min(max(cfg.ParallelizationFactor, 1), MaxParallelizationFactor)
+	if cfg.PartitionKey == nil {
+		cfg.PartitionKey = itemKey
 	}
 	if cfg.StartingPosition == "" {
 		cfg.StartingPosition = "TRIM_HORIZON"
@@ -169,19 +186,21 @@ func (p *Pipe) next(ctx context.Context, pos string) ([]Record, error) {
 	if err := p.src.Wait(ctx, pos); err != nil {
 		return nil, err
 	}
-	recs, err := p.src.Read(ctx, pos, p.cfg.BatchSize)
-	if err != nil || len(recs) >= p.cfg.BatchSize || p.cfg.BatchingWindow <= 0 {
+	// With parallel lanes one read feeds a batch to each lane.
+	limit := p.cfg.BatchSize * p.cfg.ParallelizationFactor
+	recs, err := p.src.Read(ctx, pos, limit)
+	if err != nil || len(recs) >= limit || p.cfg.BatchingWindow <= 0 {
 		return recs, err
 	}
 	deadline := p.now().Add(p.cfg.BatchingWindow)
-	for len(recs) < p.cfg.BatchSize {
+	for len(recs) < limit {
 		wctx, cancel := context.WithDeadline(ctx, deadline)
 		err := p.src.Wait(wctx, recs[len(recs)-1].SequenceNumber)
 		cancel()
 		if err != nil {
 			break // window closed (or ctx done): ship what we have
 		}
-		more, err := p.src.Read(ctx, recs[len(recs)-1].SequenceNumber, p.cfg.BatchSize-len(recs))
+		more, err := p.src.Read(ctx, recs[len(recs)-1].SequenceNumber, limit-len(recs))
 		if err != nil {
 			return nil, err
 		}
@@ -212,7 +231,54 @@ func (p *Pipe) process(ctx context.Context, recs []Record) error {
 	if len(kept) == 0 {
 		return nil
 	}
-	return p.deliver(ctx, kept)
+	if p.cfg.ParallelizationFactor == 1 {
+		return p.deliverChunks(ctx, kept)
+	}
+	return p.deliverParallel(ctx, kept)
+}
+
+// deliverChunks delivers records in order, BatchSize at a time.
+func (p *Pipe) deliverChunks(ctx context.Context, recs []Record) error {
+	for len(recs) > 0 {
+		n := min(len(recs), p.cfg.BatchSize)
+		if err := p.deliver(ctx, recs[:n]); err != nil {
+			return err
+		}
+		recs = recs[n:]
+	}
+	return nil
+}
+
+// deliverParallel spreads records over ParallelizationFactor lanes by
+// partition key (a key always maps to the same lane, so its records stay
+// in order) and delivers the lanes concurrently. It returns once every
+// lane is done, so the checkpoint still moves only past accepted records.
+func (p *Pipe) deliverParallel(ctx context.Context, recs []Record) error {
+	lanes := make([][]Record, p.cfg.ParallelizationFactor)
+	for _, r := range recs {
+		h := fnv.New32a()
+		h.Write([]byte(p.cfg.PartitionKey(r.Body)))
+		i := h.Sum32() % uint32(len(lanes))
+		lanes[i] = append(lanes[i], r)
+	}
+	var g errgroup.Group
+	for _, lane := range lanes {
+		if len(lane) > 0 {
+			g.Go(func() error { return p.deliverChunks(ctx, lane) })
+		}
+	}
+	return g.Wait()
+}
+
+// itemKey is the default partition key: the record's dynamodb.Keys.
+func itemKey(doc []byte) string {
+	var r struct {
+		DynamoDB struct {
+			Keys json.RawMessage `json:"Keys"`
+		} `json:"dynamodb"`
+	}
+	_ = json.Unmarshal(doc, &r)
+	return string(r.DynamoDB.Keys)
 }
 
 func (p *Pipe) accepts(doc []byte) bool {

@@ -57,6 +57,9 @@ func (s *Store) SaveCheckpoint(pipe, seq string) error {
 // sends to an on-failure destination for a stream source, plus the records
 // themselves so they can be inspected and redriven.
 type Failure struct {
+	// ID names the entry in the queue (unique per pipe, increasing); it
+	// is the key's suffix, not stored in the value.
+	ID            string            `json:"id,omitempty"`
 	Pipe          string            `json:"pipe"`
 	Condition     string            `json:"condition"`
 	ErrorMessage  string            `json:"errorMessage"`
@@ -105,11 +108,47 @@ func (s *Store) Failures(pipe string) ([]Failure, error) {
 		for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
 			var f Failure
 			if err := json.Unmarshal(v, &f); err != nil {
-				return err
+				return fmt.Errorf("pipe %s: read failure %s: %w", pipe, k, err)
 			}
+			f.ID = string(k[len(prefix):])
 			out = append(out, f)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// Failure returns one parked batch; ok is false when it is not queued.
+func (s *Store) Failure(pipe, id string) (f Failure, ok bool, err error) {
+	err = s.db.View(func(tx *kv.Tx) error {
+		b := tx.Bucket(bucketFailures)
+		if b == nil {
+			return nil
+		}
+		v := b.Get([]byte(pipe + "/" + id))
+		if v == nil {
+			return nil
+		}
+		if err := json.Unmarshal(v, &f); err != nil {
+			return fmt.Errorf("pipe %s: read failure %s: %w", pipe, id, err)
+		}
+		f.ID, ok = id, true
+		return nil
+	})
+	return f, ok, err
+}
+
+// RemoveFailure deletes a parked batch (after it was redriven).
+func (s *Store) RemoveFailure(pipe, id string) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
+		b := tx.Bucket(bucketFailures)
+		if b == nil {
+			return nil
+		}
+		return b.Delete([]byte(pipe + "/" + id))
+	})
+	if err != nil {
+		return fmt.Errorf("pipe %s: remove failure %s: %w", pipe, id, err)
+	}
+	return nil
 }

@@ -39,6 +39,19 @@
 // retried RetryPolicy.Attempts times with doubling backoff, then the event
 // is dropped with an error log (no DLQ yet).
 //
+// # Event ids and the event log
+//
+// Hub.Publish gives every message the next id of a monotonically
+// increasing sequence and, when the message is a JSON object, adds it as
+// the first member EventIDField ("sfapiEventId"). With HubOptions.Log (an
+// EventLog in a kv bucket, bounded to the last 10,000 events and 24 hours)
+// the messages are persisted and ids continue across restarts;
+// Hub.SubscribeFrom returns the logged backlog after an id together with
+// a live subscription, atomically, so a resuming subscriber sees each
+// message once. The log is written behind Publish (which never waits for
+// the disk): a kill -9 can lose the newest few logged events, never a
+// live delivery.
+//
 // Errors that callers branch on are *Error values whose Code is the AWS
 // error code (ResourceNotFoundException, ValidationException, ...), so the
 // wire layer maps them to AWS's envelope without guessing.

@@ -126,6 +126,14 @@ func (h *Hub) SubscribeFrom(channel string, after uint64) (sub *Subscription, ba
 	return sub, backlog, truncated, nil
 }
 
+// SubscribeLive subscribes to channel and returns the id of the newest
+// message published before the subscription started.
+func (h *Hub) SubscribeLive(channel string) (*Subscription, uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.subscribeLocked(channel), h.lastID
+}
+
 // LastID is the id of the newest published message (0 before the first).
 func (h *Hub) LastID() uint64 {
 	h.mu.Lock()

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/sfapi/sfapi/internal/emulator/kv"
 )
 
 // Defaults for RouterOptions.
@@ -117,6 +119,9 @@ type Router struct {
 	mu     sync.RWMutex
 	buses  map[string]*bus
 	closed bool
+	// archiveDB is nil until OpenArchives; archives by name.
+	archiveDB *kv.DB
+	archives  map[string]*archive
 
 	ctx    context.Context // canceled by Close; background deliveries use it
 	cancel context.CancelFunc
@@ -509,8 +514,15 @@ func (r *Router) PutEvents(ctx context.Context, entries []Entry) (PutEventsOutpu
 			out.FailedEntryCount++
 			continue
 		}
-		if err := r.route(ctx, name, raw); err != nil {
+		doc, err := r.route(ctx, name, raw, nil)
+		if err != nil {
 			r.log.Error("route event", "event_id", id, "bus", name, "err", err)
+		}
+		if doc != nil {
+			if err := r.archiveEvent(name, doc, raw); err != nil {
+				// The event was delivered; only its archive copy is lost.
+				r.log.Error("archive event", "event_id", id, "bus", name, "err", err)
+			}
 		}
 		out.Entries[i] = EntryResult{EventID: id}
 	}
@@ -524,12 +536,20 @@ type delivery struct {
 	eventID string
 }
 
-// route matches an event against a bus's enabled rules and delivers it to
-// the targets of every matching rule.
-func (r *Router) route(ctx context.Context, busName string, raw []byte) error {
+// routeReplay routes a replayed event; only, when not nil, names the rule
+// ARNs that may receive it.
+func (r *Router) routeReplay(ctx context.Context, busName string, raw []byte, only map[string]bool) error {
+	_, err := r.route(ctx, busName, raw, only)
+	return err
+}
+
+// route matches an event against a bus's enabled rules (those in only,
+// when not nil) and delivers it to the targets of every matching rule. It
+// returns the decoded event.
+func (r *Router) route(ctx context.Context, busName string, raw []byte, only map[string]bool) (any, error) {
 	var doc any
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		return fmt.Errorf("decode event for bus %q: %w", busName, err)
+		return nil, fmt.Errorf("decode event for bus %q: %w", busName, err)
 	}
 	eventID := ""
 	if m, ok := doc.(map[string]any); ok {
@@ -540,7 +560,7 @@ func (r *Router) route(ctx context.Context, busName string, raw []byte) error {
 	b, err := r.busLocked(busName)
 	if err != nil {
 		r.mu.RUnlock()
-		return err
+		return nil, err
 	}
 	names := make([]string, 0, len(b.rules))
 	for n := range b.rules {
@@ -550,7 +570,7 @@ func (r *Router) route(ctx context.Context, busName string, raw []byte) error {
 	var ds []delivery
 	for _, n := range names {
 		ru := b.rules[n]
-		if ru.info.State != StateEnabled || !ru.pattern.MatchValue(doc) {
+		if ru.info.State != StateEnabled || (only != nil && !only[ru.info.ARN]) || !ru.pattern.MatchValue(doc) {
 			continue
 		}
 		for _, t := range ru.targets {
@@ -565,7 +585,7 @@ func (r *Router) route(ctx context.Context, busName string, raw []byte) error {
 	}
 	r.mu.RUnlock()
 	if closed {
-		return fmt.Errorf("route event on bus %q: router closed", busName)
+		return nil, fmt.Errorf("route event on bus %q: router closed", busName)
 	}
 	for _, d := range ds {
 		d.payload = d.target.payload(doc, raw, DeliveryInfo{RuleARN: d.rule.info.ARN, RuleName: d.rule.info.Name, IngestionTime: ingest})
@@ -581,7 +601,7 @@ func (r *Router) route(ctx context.Context, busName string, raw []byte) error {
 			r.deliver(context.WithValue(r.ctx, hopKey{}, hops), d)
 		}()
 	}
-	return nil
+	return doc, nil
 }
 
 // payload computes what a target receives: the event, the constant Input,

@@ -79,7 +79,16 @@ func (t busTarget) Deliver(ctx context.Context, ev []byte) error {
 	if hops >= MaxBusHops {
 		return fmt.Errorf("forward to event bus %q: more than %d bus-to-bus hops", t.name, MaxBusHops)
 	}
-	return t.r.route(context.WithValue(ctx, hopKey{}, hops+1), t.name, ev)
+	doc, err := t.r.route(context.WithValue(ctx, hopKey{}, hops+1), t.name, ev, nil)
+	if err != nil {
+		return err
+	}
+	// The event arrived on this bus: its archives keep it, unless it is
+	// a replayed one.
+	if m, ok := doc.(map[string]any); ok && m[ReplayNameField] == nil {
+		return t.r.archiveEvent(t.name, doc, ev)
+	}
+	return nil
 }
 
 // resolveTarget binds a target spec to a concrete Target.

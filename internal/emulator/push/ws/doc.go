@@ -5,10 +5,31 @@
 // connection id — returned in the X-Sfapi-Connection-Id handshake response
 // header, since API Gateway itself never tells the client — and receives
 // every message published on the Hub channel named after the path's last
-// segment ("jobs") as a text frame. The optional query parameter ?jobId=X
-// keeps only messages whose JSON has detail.jobId equal to X (an
-// EventBridge event as the push target delivers it); messages sent to the
-// connection through @connections are never filtered.
+// segment ("jobs") as a text frame.
+//
+// Subscriptions: query parameters narrow what a connection receives (all
+// given ones must match; none means everything): ?jobId=X keeps messages
+// whose JSON has detail.jobId equal to X, ?userId=U detail.userId equal to
+// U, ?detailType=T a detail-type equal to T (an EventBridge event as the
+// push target delivers it). Messages sent to the connection through
+// @connections are never filtered.
+//
+// Event ids and resume: every message published on the Hub carries its id
+// (push.EventIDField, "sfapiEventId", the first member of the JSON object;
+// ids increase monotonically and survive restarts). A client that
+// reconnects with ?after=N (or the header Last-Event-ID: N) first receives
+// every logged message after N that matches its filter, then live ones,
+// with no gap and no duplicate; ?after=0 replays the whole log. Without a
+// resume point a client gets live messages only.
+//
+// Notices: messages from sfapi itself are JSON objects with a
+// "sfapiNotice" member (and "message", "lastEventId"), never events:
+//   - "dropped": the client fell more than the Hub's buffer behind and is
+//     disconnected (close 1013); reconnect with ?after=lastEventId;
+//   - "gap": the resume point is older than the log keeps (10,000 events,
+//     24 h): some events are lost; the backlog that follows starts at the
+//     oldest retained one;
+//   - "bad-request": ?after / Last-Event-ID is not an event id (close 1008).
 //
 // The same handler serves the management API with the REST protocol of
 // the real service (apigatewaymanagementapi): POST, GET and DELETE on

@@ -155,7 +155,18 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 		_ = wsc.Close(websocket.StatusPolicyViolation, "bad resume point")
 		return
 	}
-	sub, backlog, truncated, err := s.hub.SubscribeFrom(channel, after)
+	// Without a resume point a client gets live events only; ?after=0
+	// replays the whole log.
+	var (
+		sub       *push.Subscription
+		backlog   []push.LoggedEvent
+		truncated bool
+	)
+	if resume {
+		sub, backlog, truncated, err = s.hub.SubscribeFrom(channel, after)
+	} else {
+		sub, after = s.hub.SubscribeLive(channel)
+	}
 	if err != nil {
 		s.log.Error("read push event log", "err", err)
 		_ = wsc.Close(websocket.StatusInternalError, "event log unavailable")
