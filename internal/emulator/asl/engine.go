@@ -39,6 +39,10 @@ type Engine struct {
 	db   *kv.DB
 	log  *slog.Logger
 
+	// smArnPrefix is "arn:aws:states:REGION:ACCOUNT:stateMachine:", built
+	// once: every StartExecution checks an ARN against it.
+	smArnPrefix string
+
 	mu       sync.RWMutex
 	machines map[string]*machineEntry // by ARN; a cache of the store
 	defs     map[string]*machine      // parsed definitions by hash
@@ -85,7 +89,8 @@ func NewEngine(opts Options) (*Engine, error) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	return &Engine{
 		opts: opts, db: opts.Store, log: opts.Logger.With("component", "asl"),
-		machines: map[string]*machineEntry{}, defs: map[string]*machine{}, live: map[string]*run{},
+		smArnPrefix: "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":stateMachine:",
+		machines:    map[string]*machineEntry{}, defs: map[string]*machine{}, live: map[string]*run{},
 		waiters: map[string]chan struct{}{},
 		baseCtx: ctx, baseCancel: cancel,
 	}, nil
@@ -243,6 +248,10 @@ func (e *Engine) WaitExecution(ctx context.Context, arn string) (*Execution, err
 		case <-r.done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		}
+		if r.final != nil {
+			ex := *r.final
+			return &ex, nil
 		}
 	}
 	return e.DescribeExecution(ctx, arn)

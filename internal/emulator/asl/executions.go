@@ -73,7 +73,7 @@ func checkInput(input string) (string, any, error) {
 }
 
 func (e *Engine) executionArn(smName, name string) string {
-	return fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.opts.Region, e.opts.AccountID, smName, name)
+	return "arn:aws:states:" + e.opts.Region + ":" + e.opts.AccountID + ":execution:" + smName + ":" + name
 }
 
 // StartExecution starts an execution. For STANDARD machines it is
@@ -113,11 +113,11 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 		ExecutionStarted: &ExecutionStartedDetails{Input: input, RoleArn: ex.RoleArn}}
 	cp := checkpoint{State: me.def.StartAt, Input: json.RawMessage(input), LastEventID: 1, PrevEventID: 1}
 	// Encoded here, not in the Update function: see encodedEvents.
-	recJSON, err := encodeJSON(&rec, "execution")
+	recJSON, err := encodeRecord(&rec)
 	if err != nil {
 		return nil, err
 	}
-	cpJSON, err := encodeJSON(&cp, "checkpoint")
+	cpJSON, err := encodeCheckpoint(&cp)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +343,7 @@ func (e *Engine) commitCheckpoint(r *run) bool {
 	evs, err := encodeEvents(r.arn, events)
 	if err == nil {
 		var cpJSON []byte
-		if cpJSON, err = encodeJSON(&r.cp, "checkpoint"); err == nil {
+		if cpJSON, err = encodeCheckpoint(&r.cp); err == nil {
 			arnKey := []byte(r.arn)
 			err = e.db.Update(func(tx *kv.Tx) error {
 				if tx.Bucket(bucketRunning).Get(arnKey) == nil {
@@ -412,7 +412,7 @@ func (e *Engine) finishStatus(r *run, sc *scope, out any, f *Failure, forced str
 	evs, err := encodeEvents(r.arn, events)
 	var recJSON []byte
 	if err == nil {
-		recJSON, err = encodeJSON(&rec, "execution")
+		recJSON, err = encodeRecord(&rec)
 	}
 	if err == nil {
 		arnKey := []byte(r.arn)
@@ -434,7 +434,9 @@ func (e *Engine) finishStatus(r *run, sc *scope, out any, f *Failure, forced str
 			return tx.Bucket(bucketExecutions).Put(arnKey, recJSON)
 		})
 	}
-	if err != nil && !errors.Is(err, errStopped) {
+	if err == nil {
+		r.final = &rec.Execution
+	} else if !errors.Is(err, errStopped) {
 		e.log.Error("record execution result; it stays RUNNING and resumes at next start", "arn", r.arn, "err", err)
 	}
 }

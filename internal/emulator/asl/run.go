@@ -36,6 +36,10 @@ type run struct {
 	// the drive goroutine: the stored one, or a newer one whose commit was
 	// deferred (see drive). Others read it only after done is closed.
 	cp checkpoint
+	// final is the execution as its terminal commit stored it (nil until
+	// then, and when StopExecution ended it): WaitExecution answers with
+	// it instead of reading the record back. Read only after done.
+	final *Execution
 
 	ctxOnce  sync.Once
 	execCtx  map[string]any // $$.Execution / $$.StateMachine, built once

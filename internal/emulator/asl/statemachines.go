@@ -56,8 +56,7 @@ func (e *Engine) machineArn(name string) string {
 
 // machineName extracts the name from a state machine ARN of this engine.
 func (e *Engine) machineName(arn string) (string, error) {
-	prefix := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:", e.opts.Region, e.opts.AccountID)
-	name, ok := strings.CutPrefix(arn, prefix)
+	name, ok := strings.CutPrefix(arn, e.smArnPrefix)
 	if !ok || name == "" || strings.Contains(name, ":") {
 		return "", apiErr(ErrInvalidArn, "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
 	}

@@ -1,9 +1,12 @@
 package asl
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator/kv"
 )
@@ -109,12 +112,26 @@ type encodedEvents struct {
 
 func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
 	enc := encodedEvents{keys: make([][]byte, len(events)), vals: make([][]byte, len(events))}
+	// One buffer for all values and one for all keys: the slices handed to
+	// bbolt are never written again, even when a buffer grows.
+	size := 0
 	for i := range events {
-		v, err := json.Marshal(&events[i])
-		if err != nil {
-			return encodedEvents{}, fmt.Errorf("encode history event %d: %w", events[i].ID, err)
+		size += eventSizeHint(&events[i])
+	}
+	buf := make([]byte, 0, size)
+	keys := make([]byte, 0, len(events)*(len(arn)+9))
+	for i := range events {
+		start := len(buf)
+		var err error
+		if buf, err = appendEvent(buf, &events[i]); err != nil {
+			return encodedEvents{}, err
 		}
-		enc.keys[i], enc.vals[i] = historyKey(arn, events[i].ID), v
+		enc.vals[i] = buf[start:len(buf):len(buf)]
+		k := len(keys)
+		keys = append(keys, arn...)
+		keys = append(keys, 0)
+		keys = binary.BigEndian.AppendUint64(keys, uint64(events[i].ID))
+		enc.keys[i] = keys[k:len(keys):len(keys)]
 	}
 	return enc, nil
 }
@@ -131,10 +148,106 @@ func (enc encodedEvents) put(tx *kv.Tx) error {
 	return nil
 }
 
-func encodeJSON(v any, what string) ([]byte, error) {
-	data, err := json.Marshal(v)
+// appendCheckpoint appends cp as JSON without reflection (every transition
+// writes one). Raw JSON fields are compacted, as encoding/json does.
+func appendCheckpoint(buf []byte, cp *checkpoint) ([]byte, error) {
+	buf = append(buf, `{"state":`...)
+	buf = appendJSONString(buf, cp.State)
+	buf = append(buf, `,"input":`...)
+	buf, err := appendRaw(buf, cp.Input)
 	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", what, err)
+		return nil, fmt.Errorf("encode checkpoint input: %w", err)
 	}
-	return data, nil
+	buf = append(buf, `,"lastEventId":`...)
+	buf = strconv.AppendInt(buf, cp.LastEventID, 10)
+	buf = append(buf, `,"prevEventId":`...)
+	buf = strconv.AppendInt(buf, cp.PrevEventID, 10)
+	if len(cp.Vars) > 0 {
+		buf = append(buf, `,"vars":`...)
+		if buf, err = appendRaw(buf, cp.Vars); err != nil {
+			return nil, fmt.Errorf("encode checkpoint variables: %w", err)
+		}
+	}
+	return append(buf, '}'), nil
+}
+
+// appendRaw appends a raw JSON document, compacted; empty is null, as
+// encoding/json writes an empty RawMessage.
+func appendRaw(buf []byte, raw json.RawMessage) ([]byte, error) {
+	if len(raw) == 0 {
+		return append(buf, "null"...), nil
+	}
+	var b bytes.Buffer
+	b.Grow(len(raw))
+	if err := json.Compact(&b, raw); err != nil {
+		return nil, err
+	}
+	return append(buf, b.Bytes()...), nil
+}
+
+// encodeRecord encodes an execution record without reflection (every
+// execution writes it at start and at its end). Field names, omitempty and
+// omitzero follow the struct tags of Execution and execRecord.
+func encodeRecord(rec *execRecord) ([]byte, error) {
+	ex := &rec.Execution
+	buf := make([]byte, 0, 256+len(ex.Input)+len(ex.Output)+len(ex.Cause))
+	str := func(name, v string, omitEmpty bool) {
+		if omitEmpty && v == "" {
+			return
+		}
+		buf = append(buf, ',', '"')
+		buf = append(buf, name...)
+		buf = append(buf, '"', ':')
+		buf = appendJSONString(buf, v)
+	}
+	var terr error
+	tm := func(name string, t time.Time, omitZero bool) {
+		if omitZero && t.IsZero() {
+			return
+		}
+		if y := t.Year(); y < 0 || y > 9999 {
+			terr = fmt.Errorf("encode execution %s: year %d outside of range [0,9999]", name, y)
+			return
+		}
+		buf = append(buf, ',', '"')
+		buf = append(buf, name...)
+		buf = append(buf, `":"`...)
+		buf = t.AppendFormat(buf, time.RFC3339Nano)
+		buf = append(buf, '"')
+	}
+	buf = append(buf, `{"arn":`...)
+	buf = appendJSONString(buf, ex.Arn)
+	str("stateMachineArn", ex.StateMachineArn, false)
+	str("name", ex.Name, false)
+	str("type", ex.Type, false)
+	str("status", ex.Status, false)
+	str("input", ex.Input, false)
+	str("output", ex.Output, true)
+	str("error", ex.Error, true)
+	str("cause", ex.Cause, true)
+	str("roleArn", ex.RoleArn, true)
+	tm("startDate", ex.StartDate, false)
+	tm("stopDate", ex.StopDate, true)
+	if ex.RedriveCount != 0 {
+		buf = append(buf, `,"redriveCount":`...)
+		buf = strconv.AppendInt(buf, int64(ex.RedriveCount), 10)
+	}
+	tm("redriveDate", ex.RedriveDate, true)
+	str("testCase", ex.TestCase, true)
+	str("defHash", rec.DefHash, false)
+	if terr != nil {
+		return nil, terr
+	}
+	if rec.RedriveFrom != nil {
+		buf = append(buf, `,"redriveFrom":`...)
+		var err error
+		if buf, err = appendCheckpoint(buf, rec.RedriveFrom); err != nil {
+			return nil, err
+		}
+	}
+	return append(buf, '}'), nil
+}
+
+func encodeCheckpoint(cp *checkpoint) ([]byte, error) {
+	return appendCheckpoint(make([]byte, 0, 96+len(cp.State)+len(cp.Input)+len(cp.Vars)), cp)
 }
