@@ -275,6 +275,32 @@ func effectiveOutput(b *stateBase, out any, ctxObj func() any) (any, *Failure) {
 }
 
 // applyResult merges a result into the raw state input per ResultPath.
+// shapeResult turns the raw result of a Task, Map or Parallel state into
+// the state's output and the variables it assigns: Output and Assign in
+// JSONata; ResultSelector, Assign, ResultPath and OutputPath, in that
+// order, in JSONPath. The variables are returned even when a later step
+// fails, as the states did before sharing this.
+func shapeResult(b *stateBase, resultSelector *jsonpath.Template, resultPath resultSpec, vars map[string]any, ctxObj func() any, input, res any) (any, map[string]any, *Failure) {
+	if b.jsonata {
+		vars["states"].(map[string]any)["result"] = res
+		return jsonataFinish(b.output, vars, res, b.assign)
+	}
+	res, f := applyTemplate(resultSelector, res, ctxObj)
+	if f != nil {
+		return nil, nil, f
+	}
+	assigned, f := evalAssign(b.assign, res, envOf(ctxObj), nil)
+	if f != nil {
+		return nil, nil, f
+	}
+	out, f := applyResult(resultPath, input, res)
+	if f != nil {
+		return nil, assigned, f
+	}
+	out, f = effectiveOutput(b, out, ctxObj)
+	return out, assigned, f
+}
+
 func applyResult(rs resultSpec, input, result any) (any, *Failure) {
 	if rs.discard {
 		return input, nil

@@ -133,23 +133,9 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 			return nil, f
 		}
 		r.emit(sc, "MapStateSucceeded", nil)
-		if s.jsonata {
-			vars["states"].(map[string]any)["result"] = res
-			out, m, f := jsonataFinish(s.output, vars, res, s.assign)
-			assigned = m
-			return out, f
-		}
-		if res, f = applyTemplate(s.resultSelector, res, ctxObj); f != nil {
-			return nil, f
-		}
-		if assigned, f = evalAssign(s.assign, res, envOf(ctxObj), nil); f != nil {
-			return nil, f
-		}
-		out, f := applyResult(s.resultPath, input, res)
-		if f != nil {
-			return nil, f
-		}
-		return effectiveOutput(&s.stateBase, out, ctxObj)
+		out, m, f := shapeResult(&s.stateBase, s.resultSelector, s.resultPath, vars, ctxObj, input, res)
+		assigned = m
+		return out, f
 	}))
 	if o.fail == nil && !o.caught {
 		o.next = s.Next
