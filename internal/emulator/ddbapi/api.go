@@ -169,19 +169,26 @@ func (in *putItemInput) engine() (ddb.PutItemInput, error) {
 		ReturnValues: in.ReturnValues, ReturnOldOnConditionFailure: old}, nil
 }
 
+// itemWrite is what PutItem, UpdateItem and DeleteItem share on the wire:
+// check the capacity mode, build the engine request, run it, and answer
+// with the returned attributes and the consumed capacity.
+func itemWrite[R any](ctx context.Context, capacityMode string, build func() (R, error), run func(context.Context, R) (*ddb.WriteOutput, error)) (*writeOutput, error) {
+	if err := checkReturnCapacity(capacityMode); err != nil {
+		return nil, err
+	}
+	req, err := build()
+	if err != nil {
+		return nil, err
+	}
+	out, err := run(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &writeOutput{Attributes: out.Attributes, ConsumedCapacity: capacity(capacityMode, out.Consumed)}, nil
+}
+
 func (h *handler) putItem(ctx context.Context, in *putItemInput) (*writeOutput, error) {
-	if err := checkReturnCapacity(in.ReturnConsumedCapacity); err != nil {
-		return nil, err
-	}
-	req, err := in.engine()
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.e.PutItem(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &writeOutput{Attributes: out.Attributes, ConsumedCapacity: capacity(in.ReturnConsumedCapacity, out.Consumed)}, nil
+	return itemWrite(ctx, in.ReturnConsumedCapacity, in.engine, h.e.PutItem)
 }
 
 func (in *updateItemInput) engine() (ddb.UpdateItemInput, error) {
@@ -201,18 +208,7 @@ func (in *updateItemInput) engine() (ddb.UpdateItemInput, error) {
 }
 
 func (h *handler) updateItem(ctx context.Context, in *updateItemInput) (*writeOutput, error) {
-	if err := checkReturnCapacity(in.ReturnConsumedCapacity); err != nil {
-		return nil, err
-	}
-	req, err := in.engine()
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.e.UpdateItem(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &writeOutput{Attributes: out.Attributes, ConsumedCapacity: capacity(in.ReturnConsumedCapacity, out.Consumed)}, nil
+	return itemWrite(ctx, in.ReturnConsumedCapacity, in.engine, h.e.UpdateItem)
 }
 
 func (in *deleteItemInput) engine() (ddb.DeleteItemInput, error) {
@@ -232,18 +228,7 @@ func (in *deleteItemInput) engine() (ddb.DeleteItemInput, error) {
 }
 
 func (h *handler) deleteItem(ctx context.Context, in *deleteItemInput) (*writeOutput, error) {
-	if err := checkReturnCapacity(in.ReturnConsumedCapacity); err != nil {
-		return nil, err
-	}
-	req, err := in.engine()
-	if err != nil {
-		return nil, err
-	}
-	out, err := h.e.DeleteItem(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &writeOutput{Attributes: out.Attributes, ConsumedCapacity: capacity(in.ReturnConsumedCapacity, out.Consumed)}, nil
+	return itemWrite(ctx, in.ReturnConsumedCapacity, in.engine, h.e.DeleteItem)
 }
 
 func (h *handler) getItem(ctx context.Context, in *getItemInput) (*getItemOutput, error) {
