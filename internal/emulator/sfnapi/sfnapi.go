@@ -21,27 +21,27 @@ func Register(mux *awsjson.Mux, e *asl.Engine) {
 		TargetPrefix: ServiceName,
 		ContentType:  "application/x-amz-json-1.0",
 		Operations: map[string]awsjson.Operation{
-			"CreateStateMachine":               h.createStateMachine,
-			"DescribeStateMachine":             h.describeStateMachine,
-			"UpdateStateMachine":               h.updateStateMachine,
-			"DeleteStateMachine":               h.deleteStateMachine,
-			"ListStateMachines":                h.listStateMachines,
-			"StartExecution":                   h.startExecution,
-			"StartSyncExecution":               h.startSyncExecution,
-			"StopExecution":                    h.stopExecution,
-			"DescribeExecution":                h.describeExecution,
-			"DescribeStateMachineForExecution": h.describeStateMachineForExecution,
-			"ListExecutions":                   h.listExecutions,
-			"GetExecutionHistory":              h.getExecutionHistory,
+			"CreateStateMachine":               op(h.createStateMachine),
+			"DescribeStateMachine":             op(h.describeStateMachine),
+			"UpdateStateMachine":               op(h.updateStateMachine),
+			"DeleteStateMachine":               op(h.deleteStateMachine),
+			"ListStateMachines":                op(h.listStateMachines),
+			"StartExecution":                   op(h.startExecution),
+			"StartSyncExecution":               op(h.startSyncExecution),
+			"StopExecution":                    op(h.stopExecution),
+			"DescribeExecution":                op(h.describeExecution),
+			"DescribeStateMachineForExecution": op(h.describeStateMachineForExecution),
+			"ListExecutions":                   op(h.listExecutions),
+			"GetExecutionHistory":              op(h.getExecutionHistory),
 			"ValidateStateMachineDefinition":   h.validateStateMachineDefinition,
-			"TestState":                        h.testState,
-			"SendTaskSuccess":                  h.sendTaskSuccess,
-			"SendTaskFailure":                  h.sendTaskFailure,
-			"SendTaskHeartbeat":                h.sendTaskHeartbeat,
-			"RedriveExecution":                 h.redriveExecution,
-			"TagResource":                      h.tagResource,
-			"UntagResource":                    h.untagResource,
-			"ListTagsForResource":              h.listTagsForResource,
+			"TestState":                        op(h.testState),
+			"SendTaskSuccess":                  op(h.sendTaskSuccess),
+			"SendTaskFailure":                  op(h.sendTaskFailure),
+			"SendTaskHeartbeat":                op(h.sendTaskHeartbeat),
+			"RedriveExecution":                 op(h.redriveExecution),
+			"TagResource":                      op(h.tagResource),
+			"UntagResource":                    op(h.untagResource),
+			"ListTagsForResource":              op(h.listTagsForResource),
 		},
 	})
 }
@@ -62,6 +62,22 @@ func toEpoch(t time.Time) *epoch {
 
 // wireErr maps engine errors to AWS error codes; anything else becomes an
 // InternalFailure in awsjson.
+// op decodes an operation's request into I, runs f, and maps its error to
+// the wire: what every Step Functions operation does around its own work.
+func op[I any](f func(context.Context, *I) (any, error)) awsjson.Operation {
+	return func(ctx context.Context, body []byte) (any, error) {
+		in := new(I)
+		if err := awsjson.Decode(body, in); err != nil {
+			return nil, err
+		}
+		out, err := f(ctx, in)
+		if err != nil {
+			return nil, wireErr(err)
+		}
+		return out, nil
+	}
+}
+
 func wireErr(err error) error {
 	var ae *asl.APIError
 	if errors.As(err, &ae) {
@@ -93,21 +109,17 @@ type createStateMachineOutput struct {
 	CreationDate    *epoch `json:"creationDate"`
 }
 
-func (h *handler) createStateMachine(ctx context.Context, body []byte) (any, error) {
-	var in createStateMachineInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) createStateMachine(ctx context.Context, in *createStateMachineInput) (any, error) {
 	if err := errors.Join(required("name", in.Name), required("definition", in.Definition)); err != nil {
 		return nil, firstErr(err)
 	}
 	sm, err := h.e.CreateStateMachine(ctx, in.Name, in.Definition, in.Type, in.RoleArn)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	if len(in.Tags) > 0 {
 		if err := h.e.TagResource(ctx, sm.Arn, in.Tags); err != nil {
-			return nil, wireErr(err)
+			return nil, err
 		}
 	}
 	return createStateMachineOutput{StateMachineArn: sm.Arn, CreationDate: toEpoch(sm.CreationDate)}, nil
@@ -149,36 +161,28 @@ func describeSM(sm *asl.StateMachine) describeStateMachineOutput {
 	return out
 }
 
-func (h *handler) describeStateMachine(ctx context.Context, body []byte) (any, error) {
-	var in arnInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) describeStateMachine(ctx context.Context, in *arnInput) (any, error) {
 	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
 		return nil, err
 	}
 	sm, err := h.e.DescribeStateMachine(ctx, in.StateMachineArn)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return describeSM(sm), nil
 }
 
-func (h *handler) describeStateMachineForExecution(ctx context.Context, body []byte) (any, error) {
-	var in arnInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) describeStateMachineForExecution(ctx context.Context, in *arnInput) (any, error) {
 	if err := required("executionArn", in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	ex, err := h.e.DescribeExecution(ctx, in.ExecutionArn)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	sm, err := h.e.DescribeStateMachine(ctx, ex.StateMachineArn)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	out := describeSM(sm)
 	return struct {
@@ -206,17 +210,13 @@ type updateStateMachineInput struct {
 	RoleArn         string `json:"roleArn"`
 }
 
-func (h *handler) updateStateMachine(ctx context.Context, body []byte) (any, error) {
-	var in updateStateMachineInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) updateStateMachine(ctx context.Context, in *updateStateMachineInput) (any, error) {
 	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
 		return nil, err
 	}
 	sm, err := h.e.UpdateStateMachine(ctx, in.StateMachineArn, in.Definition, in.RoleArn)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct {
 		UpdateDate *epoch `json:"updateDate"`
@@ -224,16 +224,12 @@ func (h *handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	}{toEpoch(sm.UpdateDate), sm.RevisionID}, nil
 }
 
-func (h *handler) deleteStateMachine(ctx context.Context, body []byte) (any, error) {
-	var in arnInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) deleteStateMachine(ctx context.Context, in *arnInput) (any, error) {
 	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
 		return nil, err
 	}
 	if err := h.e.DeleteStateMachine(ctx, in.StateMachineArn); err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct{}{}, nil
 }
@@ -254,14 +250,10 @@ type stateMachineListItem struct {
 	CreationDate    *epoch `json:"creationDate"`
 }
 
-func (h *handler) listStateMachines(ctx context.Context, body []byte) (any, error) {
-	var in listInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) listStateMachines(ctx context.Context, in *listInput) (any, error) {
 	list, next, err := h.e.ListStateMachines(ctx, in.MaxResults, in.NextToken)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	items := make([]stateMachineListItem, len(list))
 	for i, sm := range list {
@@ -279,11 +271,7 @@ type startExecutionInput struct {
 	Input           *string `json:"input"`
 }
 
-func (h *handler) startExecution(ctx context.Context, body []byte) (any, error) {
-	var in startExecutionInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) startExecution(ctx context.Context, in *startExecutionInput) (any, error) {
 	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
 		return nil, err
 	}
@@ -294,7 +282,7 @@ func (h *handler) startExecution(ctx context.Context, body []byte) (any, error) 
 	// Executions outlive the request: detach from its cancellation.
 	ex, err := h.e.StartExecution(context.WithoutCancel(ctx), in.StateMachineArn, in.Name, input)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct {
 		ExecutionArn string `json:"executionArn"`
@@ -336,11 +324,7 @@ func describeEx(ex *asl.Execution) executionOutput {
 	return out
 }
 
-func (h *handler) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	var in startExecutionInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) startSyncExecution(ctx context.Context, in *startExecutionInput) (any, error) {
 	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
 		return nil, err
 	}
@@ -350,7 +334,7 @@ func (h *handler) startSyncExecution(ctx context.Context, body []byte) (any, err
 	}
 	res, err := h.e.StartSyncExecution(ctx, in.StateMachineArn, in.Name, input)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	out := describeEx(&res.Execution)
 	return struct {
@@ -368,34 +352,26 @@ type stopExecutionInput struct {
 	Cause        string `json:"cause"`
 }
 
-func (h *handler) stopExecution(ctx context.Context, body []byte) (any, error) {
-	var in stopExecutionInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) stopExecution(ctx context.Context, in *stopExecutionInput) (any, error) {
 	if err := required("executionArn", in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	stop, err := h.e.StopExecution(ctx, in.ExecutionArn, in.Error, in.Cause)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct {
 		StopDate *epoch `json:"stopDate"`
 	}{toEpoch(stop)}, nil
 }
 
-func (h *handler) describeExecution(ctx context.Context, body []byte) (any, error) {
-	var in arnInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) describeExecution(ctx context.Context, in *arnInput) (any, error) {
 	if err := required("executionArn", in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	ex, err := h.e.DescribeExecution(ctx, in.ExecutionArn)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	out := describeEx(ex)
 	n := ex.RedriveCount
@@ -416,11 +392,7 @@ type executionListItem struct {
 var validStatus = map[string]bool{"": true, asl.StatusRunning: true, asl.StatusSucceeded: true, asl.StatusFailed: true,
 	asl.StatusTimedOut: true, asl.StatusAborted: true, "PENDING_REDRIVE": true}
 
-func (h *handler) listExecutions(ctx context.Context, body []byte) (any, error) {
-	var in listInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) listExecutions(ctx context.Context, in *listInput) (any, error) {
 	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
 		return nil, err
 	}
@@ -429,7 +401,7 @@ func (h *handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 	}
 	list, next, err := h.e.ListExecutions(ctx, in.StateMachineArn, in.StatusFilter, in.MaxResults, in.NextToken)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	items := make([]executionListItem, len(list))
 	for i, ex := range list {
@@ -448,17 +420,13 @@ type wireEvent struct {
 	Timestamp *epoch `json:"timestamp"`
 }
 
-func (h *handler) getExecutionHistory(ctx context.Context, body []byte) (any, error) {
-	var in listInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) getExecutionHistory(ctx context.Context, in *listInput) (any, error) {
 	if err := required("executionArn", in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	events, next, err := h.e.GetExecutionHistory(ctx, in.ExecutionArn, in.ReverseOrder, in.MaxResults, in.NextToken)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	out := make([]wireEvent, len(events))
 	for i := range events {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/sfapi/sfapi/internal/emulator/asl"
-	"github.com/sfapi/sfapi/internal/emulator/awsjson"
 )
 
 // Wire handlers of TestState, the task token callbacks, RedriveExecution
@@ -46,11 +45,7 @@ type testStateOutput struct {
 	Status         string          `json:"status"`
 }
 
-func (h *handler) testState(ctx context.Context, body []byte) (any, error) {
-	var in testStateInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) testState(ctx context.Context, in *testStateInput) (any, error) {
 	if err := required("definition", in.Definition); err != nil {
 		return nil, err
 	}
@@ -68,7 +63,7 @@ func (h *handler) testState(ctx context.Context, body []byte) (any, error) {
 	}
 	res, err := h.e.TestState(ctx, req)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	out := testStateOutput{Output: res.Output, Error: res.Error, Cause: res.Cause, NextState: res.NextState, Status: res.Status}
 	if d := res.Inspection; d != nil {
@@ -85,11 +80,7 @@ type sendTaskInput struct {
 	Cause     string  `json:"cause"`
 }
 
-func (h *handler) sendTaskSuccess(ctx context.Context, body []byte) (any, error) {
-	var in sendTaskInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) sendTaskSuccess(ctx context.Context, in *sendTaskInput) (any, error) {
 	if err := required("taskToken", in.TaskToken); err != nil {
 		return nil, err
 	}
@@ -97,51 +88,39 @@ func (h *handler) sendTaskSuccess(ctx context.Context, body []byte) (any, error)
 		return nil, required("output", "")
 	}
 	if err := h.e.SendTaskSuccess(ctx, in.TaskToken, *in.Output); err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct{}{}, nil
 }
 
-func (h *handler) sendTaskFailure(ctx context.Context, body []byte) (any, error) {
-	var in sendTaskInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) sendTaskFailure(ctx context.Context, in *sendTaskInput) (any, error) {
 	if err := required("taskToken", in.TaskToken); err != nil {
 		return nil, err
 	}
 	if err := h.e.SendTaskFailure(ctx, in.TaskToken, in.Error, in.Cause); err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct{}{}, nil
 }
 
-func (h *handler) sendTaskHeartbeat(ctx context.Context, body []byte) (any, error) {
-	var in sendTaskInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) sendTaskHeartbeat(ctx context.Context, in *sendTaskInput) (any, error) {
 	if err := required("taskToken", in.TaskToken); err != nil {
 		return nil, err
 	}
 	if err := h.e.SendTaskHeartbeat(ctx, in.TaskToken); err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct{}{}, nil
 }
 
-func (h *handler) redriveExecution(ctx context.Context, body []byte) (any, error) {
-	var in arnInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) redriveExecution(ctx context.Context, in *arnInput) (any, error) {
 	if err := required("executionArn", in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	// The redriven execution outlives the request.
 	date, err := h.e.RedriveExecution(context.WithoutCancel(ctx), in.ExecutionArn)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct {
 		RedriveDate *epoch `json:"redriveDate"`
@@ -154,45 +133,33 @@ type tagInput struct {
 	TagKeys     []string  `json:"tagKeys"`
 }
 
-func (h *handler) tagResource(ctx context.Context, body []byte) (any, error) {
-	var in tagInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) tagResource(ctx context.Context, in *tagInput) (any, error) {
 	if err := required("resourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
 	if err := h.e.TagResource(ctx, in.ResourceArn, in.Tags); err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct{}{}, nil
 }
 
-func (h *handler) untagResource(ctx context.Context, body []byte) (any, error) {
-	var in tagInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) untagResource(ctx context.Context, in *tagInput) (any, error) {
 	if err := required("resourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
 	if err := h.e.UntagResource(ctx, in.ResourceArn, in.TagKeys); err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct{}{}, nil
 }
 
-func (h *handler) listTagsForResource(ctx context.Context, body []byte) (any, error) {
-	var in tagInput
-	if err := awsjson.Decode(body, &in); err != nil {
-		return nil, err
-	}
+func (h *handler) listTagsForResource(ctx context.Context, in *tagInput) (any, error) {
 	if err := required("resourceArn", in.ResourceArn); err != nil {
 		return nil, err
 	}
 	tags, err := h.e.ListTagsForResource(ctx, in.ResourceArn)
 	if err != nil {
-		return nil, wireErr(err)
+		return nil, err
 	}
 	return struct {
 		Tags []asl.Tag `json:"tags"`
