@@ -78,6 +78,10 @@ func TestWatchEndToEnd(t *testing.T) {
 	o := &JobsOptions{IO: io, Now: time.Now, Locator: loc}
 	m := newWatchModel(t.Context(), o, tgt)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 40))
+	// Submit only once the push connection is live: events published
+	// before a client connects are, by design, not replayed to it.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("push events (live)")) },
+		teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 
 	ok := post(t, ep.API, `{"name": "Gordon", "location": "meadow"}`)
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return rowRe(ok, "Succeeded").Match(b) },

@@ -135,8 +135,24 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 
 	id := newConnectionID()
 	w.Header().Set(ConnectionIDHeader, id)
+	f := newFilter(r.URL.Query())
+	after, resume, resumeErr := resumePoint(r)
+	// A live subscription starts before the handshake completes: once the
+	// client sees itself connected, no event published from then on can
+	// slip past it.
+	var (
+		sub       *push.Subscription
+		backlog   []push.LoggedEvent
+		truncated bool
+	)
+	if resumeErr == nil && !resume {
+		sub, after = s.hub.SubscribeLive(channel)
+	}
 	wsc, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.opts.OriginPatterns})
 	if err != nil {
+		if sub != nil {
+			sub.Close()
+		}
 		s.log.Debug("websocket accept", "err", err)
 		return
 	}
@@ -148,24 +164,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 	c := &conn{id: id, ws: wsc, direct: make(chan []byte, directBuffer), closeReq: make(chan websocket.StatusCode, 1),
 		connectedAt: now, sourceIP: ip, userAgent: r.UserAgent()}
 	c.lastActive.Store(now.UnixNano())
-	f := newFilter(r.URL.Query())
-	after, resume, err := resumePoint(r)
-	if err != nil {
-		s.writeNotice(r.Context(), c, notice{Notice: "bad-request", Message: err.Error()})
+	if resumeErr != nil {
+		s.writeNotice(r.Context(), c, notice{Notice: "bad-request", Message: resumeErr.Error()})
 		_ = wsc.Close(websocket.StatusPolicyViolation, "bad resume point")
 		return
 	}
-	// Without a resume point a client gets live events only; ?after=0
-	// replays the whole log.
-	var (
-		sub       *push.Subscription
-		backlog   []push.LoggedEvent
-		truncated bool
-	)
+	// Without a resume point a client gets live events only (subscribed
+	// above); ?after=0 replays the whole log.
 	if resume {
 		sub, backlog, truncated, err = s.hub.SubscribeFrom(channel, after)
-	} else {
-		sub, after = s.hub.SubscribeLive(channel)
 	}
 	if err != nil {
 		s.log.Error("read push event log", "err", err)
