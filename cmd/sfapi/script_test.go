@@ -38,6 +38,23 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// scriptCommands are the custom testscript commands. Files that add
+// commands for their own scripts register them from an init function, so
+// no two features edit the same map literal.
+var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"waitready":  cmdWaitReady,
+	"http":       cmdHTTP,
+	"jsonget":    cmdJSONGet,
+	"poll":       cmdPoll,
+	"awsjson":    cmdAWSJSON,
+	"postjobs":   cmdPostJobs,
+	"waitjobs":   cmdWaitJobs,
+	"jsoncount":  cmdJSONCount,
+	"wslisten":   cmdWSListen,
+	"waitfile":   cmdWaitFile,
+	"cfnstandin": cmdCFNStandIn,
+}
+
 // TestScripts runs testdata/script/*.txtar: end-to-end journeys through the
 // sfapi binary, its listeners and the aws CLI.
 func TestScripts(t *testing.T) {
@@ -47,19 +64,7 @@ func TestScripts(t *testing.T) {
 		RequireUniqueNames:  true,
 		Setup:               setupScript,
 		Condition:           scriptCondition,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitready":  cmdWaitReady,
-			"http":       cmdHTTP,
-			"jsonget":    cmdJSONGet,
-			"poll":       cmdPoll,
-			"awsjson":    cmdAWSJSON,
-			"postjobs":   cmdPostJobs,
-			"waitjobs":   cmdWaitJobs,
-			"jsoncount":  cmdJSONCount,
-			"wslisten":   cmdWSListen,
-			"waitfile":   cmdWaitFile,
-			"cfnstandin": cmdCFNStandIn,
-		},
+		Cmds:                scriptCommands,
 	})
 }
 
