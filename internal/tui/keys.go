@@ -21,6 +21,9 @@ func (b Binding) Matches(msg tea.KeyMsg) bool { return slices.Contains(b.Keys, m
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom Binding
 	Filter, Search, ClearSearch, Help, Quit Binding
+	// DetailUp and DetailDown scroll the detail pane when the selected
+	// job's journey is longer than the pane.
+	DetailUp, DetailDown Binding
 }
 
 // DefaultKeyMap is vi- and arrow-friendly.
@@ -37,12 +40,14 @@ func DefaultKeyMap() KeyMap {
 		ClearSearch: Binding{[]string{"esc"}, "clear search and filter"},
 		Help:        Binding{[]string{"?"}, "toggle help"},
 		Quit:        Binding{[]string{"q", "ctrl+c"}, "quit"},
+		DetailUp:    Binding{[]string{"["}, "scroll the journey up"},
+		DetailDown:  Binding{[]string{"]"}, "scroll the journey down"},
 	}
 }
 
 // bindings lists the map in help order.
 func (k KeyMap) bindings() []Binding {
-	return []Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter, k.Search, k.ClearSearch, k.Help, k.Quit}
+	return []Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.DetailUp, k.DetailDown, k.Filter, k.Search, k.ClearSearch, k.Help, k.Quit}
 }
 
 // helpLines renders the full help, one binding a line.

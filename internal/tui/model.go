@@ -49,6 +49,10 @@ type Job struct {
 	// Progress is the last progress (0-100) a push event reported; -1
 	// when none was seen. Sources leave it at -1.
 	Progress int `json:"progress"`
+	// ExecutionARN is the execution that claimed the job, when the job
+	// item records it (the gophers machine stores $$.Execution.Id as
+	// executionId); "" otherwise.
+	ExecutionARN string `json:"executionArn,omitempty"`
 	// Seen are the last push events seen for the job, oldest first.
 	Seen []Event `json:"-"`
 }
@@ -129,6 +133,10 @@ type Model struct {
 	journeyID  string
 	journey    []Step
 	journeyErr error
+	// detailTop is the first detail line shown when the pane is scrolled
+	// by hand; -1 follows the end, so a running job's current state stays
+	// in view. Selecting another job follows again.
+	detailTop int
 
 	filter    int
 	search    string
@@ -179,6 +187,7 @@ func New(ctx context.Context, opts Options) *Model {
 		width:     100,
 		height:    30,
 		pushState: "connecting",
+		detailTop: -1,
 		dirty:     true,
 		stale:     true,
 	}

@@ -150,14 +150,37 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.move(-len(m.order))
 	case k.Bottom.Matches(msg):
 		m.move(len(m.order))
+	case k.DetailUp.Matches(msg):
+		m.scrollDetail(-1)
+	case k.DetailDown.Matches(msg):
+		m.scrollDetail(1)
 	}
 	// Filter and search changes move the selection too; settle it now so
 	// the journey follows the job that will be shown.
 	m.rebuild()
 	if m.selected != before {
+		m.detailTop = -1
 		return m.journeyCmd()
 	}
 	return nil
+}
+
+// scrollDetail moves the detail pane by delta lines. Scrolling down to the
+// last line follows the end again.
+func (m *Model) scrollDetail(delta int) {
+	_, rows := m.layout()
+	total := len(m.detailLines(m.opts.Now()))
+	last := max(total-rows, 0)
+	top := m.detailTop
+	if top < 0 {
+		top = last
+	}
+	top = min(max(top+delta, 0), last)
+	if top == last {
+		top = -1
+	}
+	m.detailTop = top
+	m.dirty = true
 }
 
 // handleMouse scrolls with the wheel and selects a row on click (only
@@ -181,6 +204,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		}
 	}
 	if m.selected != before {
+		m.detailTop = -1
 		return m.journeyCmd()
 	}
 	return nil
@@ -193,6 +217,7 @@ func (m *Model) settle() tea.Cmd {
 	before := m.selected
 	m.rebuild()
 	if m.selected != before {
+		m.detailTop = -1
 		return m.journeyCmd()
 	}
 	return nil

@@ -229,3 +229,48 @@ func TestUpdateMouse(t *testing.T) {
 		t.Fatalf("wheel up selected %q", m.Selected())
 	}
 }
+
+// A journey longer than the pane shows its end (the running state) with a
+// marker for what is cut, and [ / ] scroll through the rest.
+func TestDetailPaneScrollsLongJourney(t *testing.T) {
+	t.Parallel()
+	m := newTestModel(t)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 20})
+	var steps []Step
+	for i := range 40 {
+		steps = append(steps, Step{Name: fmt.Sprintf("State%02d", i), Entered: t0.Add(30*time.Second + time.Duration(i)*time.Millisecond), Duration: time.Millisecond})
+	}
+	steps[39].Running = true
+	m.Update(JourneyMsg{ID: "job-3", Steps: steps})
+	m.stale = true
+	view := m.View()
+	if !strings.Contains(view, "State39") || strings.Contains(view, "State00") {
+		t.Fatalf("following view should show the last state and not the first:\n%s", view)
+	}
+	if !strings.Contains(view, "↑") || !strings.Contains(view, "more · [ scrolls up") {
+		t.Fatalf("cut top is not marked:\n%s", view)
+	}
+	for range 60 {
+		m.Update(key("["))
+	}
+	m.stale = true
+	view = m.View()
+	if !strings.Contains(view, "status Failed") || strings.Contains(view, "State39") {
+		t.Fatalf("scrolled to the top, the view should start at the job's status and not show the end:\n%s", view)
+	}
+	if !strings.Contains(view, "more · ] scrolls down") {
+		t.Fatalf("cut bottom is not marked:\n%s", view)
+	}
+	for range 60 {
+		m.Update(key("]"))
+	}
+	if m.detailTop != -1 {
+		t.Fatalf("scrolling to the end should follow again, detailTop = %d", m.detailTop)
+	}
+	// Selecting another job follows its end again.
+	m.Update(key("["))
+	m.Update(key("down"))
+	if m.detailTop != -1 {
+		t.Fatalf("a new selection should follow, detailTop = %d", m.detailTop)
+	}
+}

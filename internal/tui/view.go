@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,9 +107,9 @@ func (m *Model) render() string {
 		leftTitle := "journey"
 		if m.showHelp {
 			leftTitle = "keys"
-			left = m.keys.helpLines()
+			left = columns(m.keys.helpLines(), paneRows, leftW)
 		} else {
-			left = m.detailLines(now)
+			left = scrollWindow(m.detailLines(now), m.detailTop, paneRows)
 			if m.selected != "" {
 				leftTitle = "journey " + m.selected
 			}
@@ -272,6 +273,51 @@ func (m *Model) detailLines(now time.Time) []string {
 		}
 	}
 	return lines
+}
+
+// columns lays lines out in as many columns of rows lines as width allows,
+// so the whole key help fits a short pane.
+func columns(lines []string, rows, width int) []string {
+	if len(lines) <= rows || rows <= 0 {
+		return lines
+	}
+	ncol := (len(lines) + rows - 1) / rows
+	colW := width / ncol
+	for _, l := range lines {
+		if ansi.StringWidth(l) >= colW {
+			return lines // too narrow: the pane cuts, as before
+		}
+	}
+	out := make([]string, rows)
+	for i, l := range lines {
+		r := i % rows
+		if i/rows < ncol-1 {
+			l = padRight(l, colW)
+		}
+		out[r] += l
+	}
+	return out
+}
+
+// scrollWindow returns the rows of lines that fit a pane of rows lines,
+// starting at top (-1: the end). A cut side is marked in its edge row, so
+// a long journey never silently loses states.
+func scrollWindow(lines []string, top, rows int) []string {
+	if len(lines) <= rows || rows < 3 {
+		return lines
+	}
+	last := len(lines) - rows
+	if top < 0 || top > last {
+		top = last
+	}
+	win := slices.Clone(lines[top : top+rows])
+	if top > 0 {
+		win[0] = fmt.Sprintf("  ↑ %d more · [ scrolls up", top+1)
+	}
+	if below := len(lines) - (top + rows); below > 0 {
+		win[rows-1] = fmt.Sprintf("  ↓ %d more · ] scrolls down", below+1)
+	}
+	return win
 }
 
 func eventLabel(ev Event) string {

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/sfapi/sfapi/internal/cli/iostreams"
@@ -239,5 +242,33 @@ func TestCommandsEndToEnd(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Fatalf("get text lacks %q:\n%s", want, text)
 		}
+	}
+	// On AWS, Pipes cannot name executions after jobs: the journey is found
+	// through the executionId the job item records. A job whose execution
+	// has another name still shows its states.
+	target, err := loc.Locate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := target.Source.Get(ctx, job.ID)
+	if err != nil || stored.ExecutionARN == "" || !strings.HasSuffix(stored.ExecutionARN, ":"+job.ID) {
+		t.Fatalf("job item's execution = %q (%v)", stored.ExecutionARN, err)
+	}
+	client, ok := target.Source.DDB.(*dynamodb.Client)
+	if !ok {
+		t.Fatalf("source's DynamoDB is a %T", target.Source.DDB)
+	}
+	_, err = client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(target.Source.Table), Item: map[string]ddbtypes.AttributeValue{
+		target.Source.PK: &ddbtypes.AttributeValueMemberS{Value: "renamed-job"},
+		target.Source.SK: &ddbtypes.AttributeValueMemberS{Value: jobPrefix + "addGopher"},
+		"status":          &ddbtypes.AttributeValueMemberS{Value: "Succeeded"},
+		"executionId":     &ddbtypes.AttributeValueMemberS{Value: stored.ExecutionARN},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := target.Source.Journey(ctx, "renamed-job")
+	if err != nil || len(steps) == 0 || steps[len(steps)-1].Name != "AnnounceSucceeded" {
+		t.Fatalf("journey through executionId = %+v, %v", steps, err)
 	}
 }

@@ -180,6 +180,10 @@ var parseEventTests = []struct {
 }{
 	{`{"time":"2026-01-01T00:00:00Z","detail-type":"JobProgress","detail":{"jobId":"j1","status":"In Progress","progress":10}}`, true,
 		tui.Event{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), JobID: "j1", DetailType: "JobProgress", Status: "In Progress", Progress: 10}},
+	{`{"time":"2026-01-01T00:00:00Z","detail":{"jobId":"j1","at":"2026-01-01T00:00:00.437Z","progress":10}}`, true,
+		tui.Event{Time: time.Date(2026, 1, 1, 0, 0, 0, 437e6, time.UTC), JobID: "j1", Progress: 10}},
+	{`{"time":"2026-01-01T00:00:00Z","detail":{"jobId":"j1","at":"yesterday"}}`, true,
+		tui.Event{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), JobID: "j1", Progress: -1}},
 	{`{"detail":{"jobId":"j2","progress":"55.5"}}`, true, tui.Event{JobID: "j2", Progress: 55}},
 	{`{"detail":{"jobId":"j3","progress":250}}`, true, tui.Event{JobID: "j3", Progress: 100}},
 	{`{"detail":{"jobId":"j4"}}`, true, tui.Event{JobID: "j4", Progress: -1}},

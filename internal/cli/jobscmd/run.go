@@ -190,7 +190,7 @@ func getRun(ctx context.Context, o *JobsOptions, t *Target) error {
 		return err
 	}
 	v := viewOf(j)
-	h, herr := t.Source.history(ctx, j.ID)
+	h, herr := t.Source.history(ctx, j.ID, j.ExecutionARN)
 	if herr == nil {
 		for _, s := range journey(h.events) {
 			v.States = append(v.States, stateView{Name: s.Name, Entered: s.Entered, DurationMS: s.Duration.Milliseconds(), Running: s.Running, Failed: s.Failed})

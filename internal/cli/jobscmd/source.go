@@ -136,6 +136,9 @@ func (s *Source) jobFromItem(item map[string]ddbtypes.AttributeValue) (tui.Job, 
 		}
 	}
 	j.UpdatedAt = parseTime(str("updatedAt"))
+	if arn := str("executionId"); strings.HasPrefix(arn, "arn:") && strings.Contains(arn, ":execution:") {
+		j.ExecutionARN = arn
+	}
 	return j, true
 }
 
@@ -212,10 +215,14 @@ func executionARN(machine, id string) string {
 	return strings.Replace(machine, ":stateMachine:", ":execution:", 1) + ":" + id
 }
 
-// Journey reads the execution named after the job on each job machine in
-// turn and returns the states it went through.
+// Journey reads the job's execution and returns the states it went
+// through.
 func (s *Source) Journey(ctx context.Context, id string) ([]tui.Step, error) {
-	h, err := s.history(ctx, id)
+	var known string
+	if j, err := s.Get(ctx, id); err == nil {
+		known = j.ExecutionARN
+	}
+	h, err := s.history(ctx, id, known)
 	if err != nil {
 		return nil, err
 	}
@@ -228,10 +235,22 @@ type execution struct {
 	events []sfntypes.HistoryEvent
 }
 
-func (s *Source) history(ctx context.Context, id string) (*execution, error) {
+// history reads the execution of job id: the one the job item names
+// (known, when it records one: the only way on AWS, where Pipes cannot name
+// executions), else the execution named after the job on each job machine
+// in turn (sfapi dev's pipes name them so).
+func (s *Source) history(ctx context.Context, id, known string) (*execution, error) {
 	var lastErr error = fmt.Errorf("job %s: no state machine runs jobs", id)
+	arns := make([]string, 0, len(s.Machines)+1)
+	if known != "" {
+		arns = append(arns, known)
+	}
 	for _, m := range s.Machines {
-		arn := executionARN(m, id)
+		if arn := executionARN(m, id); arn != known {
+			arns = append(arns, arn)
+		}
+	}
+	for _, arn := range arns {
 		var events []sfntypes.HistoryEvent
 		in := &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000}
 		for {
@@ -293,7 +312,11 @@ type pushMessage struct {
 	Time       time.Time `json:"time"`
 	DetailType string    `json:"detail-type"`
 	Detail     struct {
-		JobID    string          `json:"jobId"`
+		JobID string `json:"jobId"`
+		// At is when the state that sent the event started, to the
+		// millisecond ($$.State.EnteredTime); EventBridge's time has
+		// whole seconds only.
+		At       string          `json:"at"`
 		Status   string          `json:"status"`
 		Progress json.RawMessage `json:"progress"`
 	} `json:"detail"`
@@ -305,7 +328,11 @@ func parseEvent(data []byte) (tui.Event, bool) {
 	if err := json.Unmarshal(data, &m); err != nil || m.Detail.JobID == "" {
 		return tui.Event{}, false
 	}
-	ev := tui.Event{Time: m.Time.UTC(), JobID: m.Detail.JobID, DetailType: m.DetailType, Status: m.Detail.Status, Progress: -1}
+	at := m.Time.UTC()
+	if t, err := time.Parse(time.RFC3339Nano, m.Detail.At); err == nil {
+		at = t.UTC()
+	}
+	ev := tui.Event{Time: at, JobID: m.Detail.JobID, DetailType: m.DetailType, Status: m.Detail.Status, Progress: -1}
 	if p := strings.Trim(string(m.Detail.Progress), `"`); p != "" {
 		if f, err := strconv.ParseFloat(p, 64); err == nil {
 			ev.Progress = min(max(int(f), 0), 100)
