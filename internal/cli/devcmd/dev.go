@@ -42,6 +42,8 @@ type DevOptions struct {
 	Reset      bool
 	MockConfig string
 	TestCase   string
+	// NoReload turns off watching the project files for hot reload.
+	NoReload bool
 
 	// WatchInterrupts starts delivering SIGINT/SIGTERM once the first one
 	// has begun the shutdown; another one aborts the drain.
@@ -63,6 +65,13 @@ stdout, then logs to stderr:
   ready aws http://127.0.0.1:PORT     DynamoDB, DynamoDB Streams, Step Functions and
                                       EventBridge for the aws CLI and AWS SDKs
   ready ws  ws://127.0.0.1:PORT/PATH  WebSocket push of job events
+
+An edit to sfapi.yaml, the OpenAPI file or an ASL file is validated and swapped
+in place: routes, mapping templates and state machine definitions (running
+executions finish on the version they started with; data stays). One line on
+stderr says what changed; an invalid edit keeps the last good version running
+and prints its file:line errors. Tables, pipes and rules need a restart, and
+the line says so.
 
 State is kept in --data-dir (default PROJECT/.sfapi) and survives restarts;
 every acknowledged write is on disk. Ctrl-C shuts down gracefully within 5s;
@@ -113,6 +122,7 @@ and exit code 2.`,
 	fl.BoolVar(&opts.Reset, "reset", false, "delete the saved state before starting")
 	fl.StringVar(&opts.MockConfig, "sfn-mock-config", "", "Step Functions Local MockConfigFile answering Task states (for tests)")
 	fl.StringVar(&opts.TestCase, "sfn-test-case", "", "test case of --sfn-mock-config used for every execution")
+	fl.BoolVar(&opts.NoReload, "no-reload", false, "do not watch the project files (by default an edit to sfapi.yaml, the OpenAPI file or an ASL file is validated and swapped in place)")
 	return cmd
 }
 
@@ -155,6 +165,9 @@ func devRun(ctx context.Context, opts *DevOptions) error {
 	log.Info("sfapi dev is ready", "project", proj.Manifest.Name, "dataDir", opts.DataDir, "inMemory", opts.InMemory, "startup", time.Since(start).Round(time.Microsecond))
 	for _, w := range em.Warnings() {
 		log.Warn(w)
+	}
+	if !opts.NoReload {
+		go watchProject(ctx, opts.IO.ErrOut, log, em, proj)
 	}
 
 	<-ctx.Done()
