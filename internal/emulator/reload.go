@@ -144,7 +144,17 @@ func (e *Emulator) Reload(ctx context.Context, p *project.Project) (Reloaded, er
 		res.Restart = append(res.Restart, "websocket")
 	}
 
+	if e.opts.Backend != nil && len(update) > 0 {
+		// The containers backend updates the definitions that changed.
+		if err := e.opts.Backend.Provision(ctx, p); err != nil {
+			return res, fmt.Errorf("update state machines: %w", err)
+		}
+	}
 	for _, sm := range update {
+		if e.opts.Backend != nil {
+			res.Swapped = append(res.Swapped, "state machine "+sm.LogicalID+" ("+sm.DefinitionFile+")")
+			continue
+		}
 		if err := e.ensureStateMachine(ctx, sm); err != nil {
 			// Earlier machines of this reload are already updated: say so.
 			return res, fmt.Errorf("%s: update state machine %s: %w", sm.DefinitionFile, sm.LogicalID, err)

@@ -188,3 +188,57 @@ func TestParseOpenAPI(t *testing.T) {
 		t.Fatalf("alias bomb: err = %v", err)
 	}
 }
+
+// A project's own $connect route replaces the generated one (API Gateway
+// runs one integration per route); routes that call a service the deploy
+// cannot grant are refused by name.
+func TestWebSocketUserRoutes(t *testing.T) {
+	t.Parallel()
+	write := func(t *testing.T, uri string) string {
+		t.Helper()
+		dir := t.TempDir()
+		manifest := `name: chat
+tables:
+  Conns:
+    keySchema:
+      partitionKey: {name: id, type: S}
+websocket:
+  path: /chat
+  routes:
+    $connect:
+      integration:
+        integrationType: AWS
+        integrationUri: ` + uri + `
+        requestTemplates:
+          $default: '{"TableName": "${Conns}", "Item": {"id": {"S": "$context.connectionId"}}}'
+`
+		if err := os.WriteFile(filepath.Join(dir, "sfapi.yaml"), []byte(manifest), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	p := loadProject(t, write(t, "arn:aws:apigateway:${AWS::Region}:dynamodb:action/PutItem"))
+	tmpl, err := Synthesize(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tmpl.Resources["WebSocketConnectRoute"]; ok {
+		t.Error("the generated $connect route is still there beside the project's")
+	}
+	route, ok := tmpl.Resources["WebSocketRouteConnect"]
+	if !ok || route.Properties["RouteKey"] != "$connect" {
+		t.Fatalf("project $connect route = %+v", route)
+	}
+	if _, ok := tmpl.Resources["WebSocketDisconnectRoute"]; !ok {
+		t.Error("the generated $disconnect route went missing")
+	}
+	pol, _ := json.Marshal(tmpl.Resources["WebSocketRouteConnectRole"])
+	if !strings.Contains(string(pol), `"dynamodb:PutItem"`) || !strings.Contains(string(pol), `"Conns"`) {
+		t.Errorf("role does not grant PutItem on the referenced table: %s", pol)
+	}
+
+	p = loadProject(t, write(t, "arn:aws:apigateway:${AWS::Region}:sqs:action/SendMessage"))
+	if _, err := Synthesize(p, Options{}); err == nil || !strings.Contains(err.Error(), "websocket route $connect") {
+		t.Fatalf("an sqs route: err = %v", err)
+	}
+}

@@ -2,8 +2,11 @@ package cfn
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/sfapi/sfapi/internal/project"
 )
 
 // Connection lifetime: API Gateway closes a WebSocket after two hours, so a
@@ -31,10 +34,15 @@ func (s *synth) webSocket() error {
 	}}); err != nil {
 		return err
 	}
+	ws := s.p.Manifest.WebSocket
+	selection := ws.RouteSelectionExpression
+	if selection == "" {
+		selection = project.DefaultRouteSelectionExpression
+	}
 	if err := s.add("WebSocketApi", Resource{Type: "AWS::ApiGatewayV2::Api", Properties: map[string]any{
 		"Name":                     Sub("${AWS::StackName}-ws"),
 		"ProtocolType":             "WEBSOCKET",
-		"RouteSelectionExpression": "$request.body.action",
+		"RouteSelectionExpression": selection,
 	}}); err != nil {
 		return err
 	}
@@ -64,6 +72,10 @@ func (s *synth) webSocket() error {
 	var routeIDs []string
 	var routeContent []any
 	for _, r := range routes {
+		if _, mine := ws.Routes[r.key]; mine {
+			// The project's own route takes the key (see userRoutes).
+			continue
+		}
 		roleID, integID, routeID := "WebSocket"+r.name+"Role", "WebSocket"+r.name+"Integration", "WebSocket"+r.name+"Route"
 		p := newPerms()
 		p.allow("dynamodb:"+r.action, tableArn(ConnectionsTableID))
@@ -95,6 +107,11 @@ func (s *synth) webSocket() error {
 		routeIDs = append(routeIDs, routeID)
 		routeContent = append(routeContent, integ, route)
 	}
+	ids, content, err := s.userRoutes()
+	if err != nil {
+		return err
+	}
+	routeIDs, routeContent = append(routeIDs, ids...), append(routeContent, content...)
 	// Like the REST API: a new deployment whenever the routes change.
 	depID := "WebSocketDeployment" + contentHash(routeContent)
 	if err := s.add(depID, Resource{Type: "AWS::ApiGatewayV2::Deployment", DependsOn: routeIDs, Properties: map[string]any{
@@ -255,3 +272,128 @@ func pushDefinition() map[string]any {
 		},
 	}
 }
+
+// wsActionRE matches an AWS integration URI as written (an Fn::Sub string):
+// arn:PARTITION:apigateway:REGION:SERVICE:action/ACTION.
+var wsActionRE = regexp.MustCompile(`^arn:[^:]+:apigateway:[^:]+:([a-z0-9-]+):action/([A-Za-z0-9]+)$`)
+
+// userRoutes adds the project's own WebSocket routes (websocket.routes),
+// each with its integration, integration responses and, for two-way
+// routes, a $default route response. An AWS integration gets a role of its
+// own allowed exactly its action on the tables its request templates
+// reference. A project $connect or $disconnect replaces the generated one:
+// the push channel's connections table is then the project's to fill.
+func (s *synth) userRoutes() (ids []string, content []any, err error) {
+	routes := s.p.Manifest.WebSocket.Routes
+	for _, key := range sortedKeys(routes) {
+		r := routes[key]
+		name := "WebSocketRoute" + routeLogicalPart(key)
+		in := r.Integration
+		integ := map[string]any{
+			"ApiId":           Ref("WebSocketApi"),
+			"IntegrationType": in.IntegrationType,
+		}
+		if in.PassthroughBehavior != "" {
+			integ["PassthroughBehavior"] = in.PassthroughBehavior
+		}
+		if in.TemplateSelectionExpression != "" {
+			integ["TemplateSelectionExpression"] = in.TemplateSelectionExpression
+		}
+		if in.TimeoutInMillis > 0 {
+			integ["TimeoutInMillis"] = in.TimeoutInMillis
+		}
+		if len(in.RequestTemplates) > 0 {
+			tmpls := map[string]any{}
+			for _, k := range sortedKeys(in.RequestTemplates) {
+				tmpls[k] = Sub(in.RequestTemplates[k].Raw)
+			}
+			integ["RequestTemplates"] = tmpls
+		}
+		if in.IntegrationType == project.IntegrationTypeAWS {
+			m := wsActionRE.FindStringSubmatch(strings.NewReplacer("${AWS::Partition}", "aws", "${AWS::Region}", "region").Replace(in.RawIntegrationURI))
+			if m == nil {
+				return nil, nil, fmt.Errorf("websocket route %s: integrationUri %q is not an AWS service action ARN", key, in.RawIntegrationURI)
+			}
+			service, action := m[1], m[2]
+			if service != "dynamodb" {
+				return nil, nil, fmt.Errorf("websocket route %s: sfapi deploy cannot derive permissions for %s integrations", key, service)
+			}
+			refs := map[string]bool{}
+			for _, t := range in.RequestTemplates {
+				for _, n := range subNames(t.Raw) {
+					id, _, _ := strings.Cut(n, ".")
+					refs[id] = true
+				}
+			}
+			p := newPerms()
+			for _, ref := range sortedKeys(refs) {
+				if _, ok := s.p.Manifest.Tables[ref]; ok {
+					p.allow("dynamodb:"+action, tableArn(ref))
+				}
+			}
+			if len(p.res) == 0 {
+				return nil, nil, fmt.Errorf("websocket route %s: the request templates reference no table of the project (write ${TableLogicalId}), so its permissions cannot be derived", key)
+			}
+			roleID := name + "Role"
+			if err := s.add(roleID, role(principalAPIGateway, "websocket-"+strings.ToLower(routeLogicalPart(key)), nil, p)); err != nil {
+				return nil, nil, err
+			}
+			integ["IntegrationMethod"] = "POST"
+			integ["IntegrationUri"] = Sub(in.RawIntegrationURI)
+			integ["CredentialsArn"] = GetAtt(roleID, "Arn")
+		}
+		integID := name + "Integration"
+		if err := s.add(integID, Resource{Type: "AWS::ApiGatewayV2::Integration", Properties: integ}); err != nil {
+			return nil, nil, err
+		}
+		content = append(content, integ)
+		for i, ir := range in.IntegrationResponses {
+			props := map[string]any{
+				"ApiId":                  Ref("WebSocketApi"),
+				"IntegrationId":          Ref(integID),
+				"IntegrationResponseKey": ir.Key,
+			}
+			if ir.TemplateSelectionExpression != "" {
+				props["TemplateSelectionExpression"] = ir.TemplateSelectionExpression
+			}
+			if len(ir.ResponseTemplates) > 0 {
+				tmpls := map[string]any{}
+				for _, k := range sortedKeys(ir.ResponseTemplates) {
+					tmpls[k] = Sub(ir.ResponseTemplates[k].Raw)
+				}
+				props["ResponseTemplates"] = tmpls
+			}
+			if err := s.add(fmt.Sprintf("%sIntegrationResponse%d", name, i+1), Resource{Type: "AWS::ApiGatewayV2::IntegrationResponse", Properties: props}); err != nil {
+				return nil, nil, err
+			}
+			content = append(content, props)
+		}
+		route := map[string]any{
+			"ApiId":             Ref("WebSocketApi"),
+			"RouteKey":          key,
+			"AuthorizationType": "NONE",
+			"Target":            Sub("integrations/${" + integID + "}"),
+		}
+		if r.RouteResponseSelectionExpression != "" {
+			route["RouteResponseSelectionExpression"] = r.RouteResponseSelectionExpression
+		}
+		if err := s.add(name, Resource{Type: "AWS::ApiGatewayV2::Route", Properties: route}); err != nil {
+			return nil, nil, err
+		}
+		ids = append(ids, name)
+		content = append(content, route)
+		if r.RouteResponseSelectionExpression != "" {
+			rr := map[string]any{"ApiId": Ref("WebSocketApi"), "RouteId": Ref(name), "RouteResponseKey": "$default"}
+			if err := s.add(name+"Response", Resource{Type: "AWS::ApiGatewayV2::RouteResponse", Properties: rr}); err != nil {
+				return nil, nil, err
+			}
+			ids = append(ids, name+"Response")
+			content = append(content, rr)
+		}
+	}
+	return ids, content, nil
+}
+
+// routeLogicalPart names a route in logical IDs: "$connect" → "Connect",
+// "sendMessage" → "SendMessage", "$default" → "Default".
+func routeLogicalPart(key string) string { return logicalPart(key) }

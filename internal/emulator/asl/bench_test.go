@@ -41,6 +41,53 @@ func BenchmarkExpressSync(b *testing.B) {
 	reportRates(b, start, cpuStart)
 }
 
+// BenchmarkExpressSideBySide runs the machine of BenchmarkExpressSync the
+// way scripts/sfnbench/bench.mjs runs it on aws-local-stepfunctions: one
+// execution at a time, and 32 at a time (32 goroutines, whatever
+// GOMAXPROCS is). scripts/bench-stepfunctions.sh prints both side by side.
+func BenchmarkExpressSideBySide(b *testing.B) {
+	for _, workers := range []int{1, 32} {
+		name := "sequential"
+		if workers > 1 {
+			name = fmt.Sprintf("concurrent%d", workers)
+		}
+		b.Run(name, func(b *testing.B) {
+			e := newBenchEngine(b, true)
+			ctx := context.Background()
+			sm, err := e.CreateStateMachine(ctx, "bench", benchDef, asl.TypeExpress, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			var next atomic.Int64
+			var failed atomic.Pointer[string]
+			b.ReportAllocs()
+			b.ResetTimer()
+			start, cpuStart := time.Now(), cpuTime()
+			done := make(chan struct{})
+			for range workers {
+				go func() {
+					defer func() { done <- struct{}{} }()
+					for next.Add(1) <= int64(b.N) {
+						res, err := e.StartSyncExecution(ctx, sm.Arn, "", `{"n":1}`)
+						if err != nil || res.Status != asl.StatusSucceeded || res.Output != `{"kind":"bench","n":1}` {
+							msg := fmt.Sprintf("%+v %v", res, err)
+							failed.Store(&msg)
+							return
+						}
+					}
+				}()
+			}
+			for range workers {
+				<-done
+			}
+			if msg := failed.Load(); msg != nil {
+				b.Fatal(*msg)
+			}
+			reportRates(b, start, cpuStart)
+		})
+	}
+}
+
 // BenchmarkStandardDurable measures STANDARD Pass→Choice→Succeed executions
 // with every transition persisted (fsync'd group commits), many in
 // parallel (goal ≥ 10,000/s).

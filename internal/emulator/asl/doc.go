@@ -7,7 +7,11 @@
 // It also answers TestState (one state, traced), .waitForTaskToken callbacks
 // (durable task tokens), RedriveExecution, state machine tags, and Step
 // Functions Local MockConfigFile mocks (mocks.go), and lists the Task
-// resources the emulator cannot run (UnrunnableTasks).
+// resources the emulator cannot run (UnrunnableTasks). A distributed Map
+// state runs a Map Run of child executions, each recorded like an
+// execution, with the Map Run kept for DescribeMapRun / ListMapRuns /
+// UpdateMapRun (state_map_distributed.go). Numeric fields that may be
+// JSONata expressions or *Path reference paths are dynNum (dynfield.go).
 //
 // Tasks are delegated to a TaskInvoker supplied by the emulator (the
 // consumer-side port); the engine knows nothing of DynamoDB or EventBridge.

@@ -47,6 +47,7 @@ type Engine struct {
 	machines map[string]*machineEntry // by ARN; a cache of the store
 	defs     map[string]*machine      // parsed definitions by hash
 	live     map[string]*run          // RUNNING executions with a goroutine
+	mapRuns  map[string]*liveMapRun   // running Map Runs of distributed Map states
 
 	tokenMu sync.Mutex
 	waiters map[string]chan struct{} // task token → wake-up of the waiting task
@@ -90,7 +91,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	return &Engine{
 		opts: opts, db: opts.Store, log: opts.Logger.With("component", "asl"),
 		smArnPrefix: "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":stateMachine:",
-		machines:    map[string]*machineEntry{}, defs: map[string]*machine{}, live: map[string]*run{},
+		machines:    map[string]*machineEntry{}, defs: map[string]*machine{}, live: map[string]*run{}, mapRuns: map[string]*liveMapRun{},
 		waiters: map[string]chan struct{}{},
 		baseCtx: ctx, baseCancel: cancel,
 	}, nil

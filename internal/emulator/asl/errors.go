@@ -50,6 +50,10 @@ type TaskError struct{ Error, Cause string }
 type Failure struct {
 	Error string
 	Cause string
+	// location names the JSONata field whose evaluation failed (JSONata
+	// states only); the state that fails with it records an
+	// EvaluationFailed history event.
+	location string
 }
 
 func (f *Failure) String() string { return f.Error + ": " + f.Cause }

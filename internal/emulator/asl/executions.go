@@ -45,6 +45,8 @@ type Execution struct {
 	// TestCase selects a test case of Options.Mocks (Step Functions
 	// Local's "stateMachineArn#TestCase" form of StartExecution).
 	TestCase string `json:"testCase,omitempty"`
+	// MapRunArn is set on the child executions of a distributed Map state.
+	MapRunArn string `json:"mapRunArn,omitempty"`
 }
 
 func jsonUnmarshal(data []byte, v any) error {
@@ -561,13 +563,18 @@ func (e *Engine) ListExecutions(ctx context.Context, smArn, statusFilter string,
 	if err != nil {
 		return nil, "", fmt.Errorf("list executions: %w", err)
 	}
+	sortExecutions(all)
+	return page(all, maxResults, nextToken)
+}
+
+// sortExecutions orders executions newest first (then by name).
+func sortExecutions(all []Execution) {
 	sort.SliceStable(all, func(i, j int) bool {
 		if !all[i].StartDate.Equal(all[j].StartDate) {
 			return all[i].StartDate.After(all[j].StartDate)
 		}
 		return all[i].Name < all[j].Name
 	})
-	return page(all, maxResults, nextToken)
 }
 
 // GetExecutionHistory returns an execution's events in id order (or
@@ -621,4 +628,60 @@ func (e *Engine) GetExecutionHistory(ctx context.Context, arn string, reverse bo
 		}
 	}
 	return page(events, maxResults, nextToken)
+}
+
+// MachineForExecution is DescribeStateMachineForExecution's answer.
+type MachineForExecution struct {
+	StateMachine
+	MapRunArn string // set for the child executions of a distributed Map
+	Label     string // the Map Run's label, for those children
+}
+
+// DescribeStateMachineForExecution returns the state machine as the
+// execution ran it: the definition snapshotted when it started (its
+// machine may have been updated since) and the execution's role. A child
+// execution of a distributed Map answers with its parent's definition and
+// its Map Run.
+func (e *Engine) DescribeStateMachineForExecution(ctx context.Context, arn string) (*MachineForExecution, error) {
+	var out MachineForExecution
+	err := e.db.View(func(tx *kv.Tx) error {
+		var rec execRecord
+		found, err := getJSON(tx, bucketExecutions, arn, &rec)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return apiErr(ErrExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+		}
+		if rec.MapRunArn != "" {
+			var mr MapRun
+			if ok, err := getJSON(tx, bucketMapRuns, rec.MapRunArn, &mr); err != nil || !ok {
+				return errors.Join(err, fmt.Errorf("map run %s of %s missing", rec.MapRunArn, arn))
+			}
+			out.MapRunArn, out.Label = mr.MapRunArn, mr.Label
+			role := rec.RoleArn
+			if ok, err := getJSON(tx, bucketExecutions, mr.ExecutionArn, &rec); err != nil || !ok {
+				return errors.Join(err, fmt.Errorf("parent execution %s missing", mr.ExecutionArn))
+			}
+			rec.RoleArn = role
+		}
+		def := tx.Bucket(bucketDefinitions).Get([]byte(rec.DefHash))
+		if def == nil {
+			return fmt.Errorf("definition snapshot of %s missing", arn)
+		}
+		out.Definition, out.RoleArn, out.Arn = string(def), rec.RoleArn, rec.StateMachineArn
+		return nil
+	})
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("describe state machine for execution: %w", err)
+	}
+	out.Name = out.Arn[strings.LastIndexByte(out.Arn, ':')+1:]
+	if me, err := e.machine(out.Arn); err == nil {
+		out.Type, out.Status, out.CreationDate, out.UpdateDate, out.RevisionID = me.sm.Type, me.sm.Status, me.sm.CreationDate, me.sm.UpdateDate, me.sm.RevisionID
+	}
+	return &out, nil
 }

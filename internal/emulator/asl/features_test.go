@@ -151,7 +151,9 @@ func TestUnrunnableTasks(t *testing.T) {
 "A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Next":"D"},
 "D":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:dynamodb:query","Next":"S"},
 "S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Next":"Q"},
-"Q":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem.waitForTaskToken","End":true}}}`
+"Q":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem.waitForTaskToken","Next":"R"},
+"R":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV"},"Parameters":{"Bucket":"b","Key":"k"}},
+ "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},"End":true}}}`
 	got := asl.UnrunnableTasks(def)
 	var names []string
 	for _, f := range got {
@@ -160,7 +162,7 @@ func TestUnrunnableTasks(t *testing.T) {
 			t.Errorf("finding %+v has no reason", f)
 		}
 	}
-	want := []string{"A=arn:aws:lambda:us-east-1:1:function:f", "L=arn:aws:states:::lambda:invoke", "Q=arn:aws:states:::dynamodb:putItem.waitForTaskToken"}
+	want := []string{"A=arn:aws:lambda:us-east-1:1:function:f", "L=arn:aws:states:::lambda:invoke", "Q=arn:aws:states:::dynamodb:putItem.waitForTaskToken", "R=arn:aws:states:::s3:getObject"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("UnrunnableTasks = %v, want %v", names, want)
 	}

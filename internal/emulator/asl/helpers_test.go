@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +31,9 @@ type scriptedTasks struct {
 	responses map[string][]taskResponse
 	calls     map[string]int
 	requests  []recordedRequest
+	// onToken, when set, gets the task token of each .waitForTaskToken
+	// call (a string parameter, at any depth, whose name contains "Token").
+	onToken func(tok string)
 }
 
 type taskResponse struct {
@@ -44,6 +48,24 @@ type recordedRequest struct {
 	Parameters json.RawMessage `json:"parameters"`
 }
 
+// findTokens calls fn with every string under a key containing "token".
+func findTokens(v any, fn func(string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if tok, ok := e.(string); ok && strings.Contains(strings.ToLower(k), "token") {
+				fn(tok)
+			} else {
+				findTokens(e, fn)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			findTokens(e, fn)
+		}
+	}
+}
+
 func newScripted(responses map[string][]taskResponse) *scriptedTasks {
 	return &scriptedTasks{responses: responses, calls: map[string]int{}}
 }
@@ -53,6 +75,12 @@ func (s *scriptedTasks) invoker() *fakeTasks {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.requests = append(s.requests, recordedRequest{Resource: req.Resource, State: req.StateName, Parameters: req.Parameters})
+		if s.onToken != nil {
+			var params any
+			if json.Unmarshal(req.Parameters, &params) == nil {
+				findTokens(params, s.onToken)
+			}
+		}
 		list := s.responses[req.Resource]
 		if len(list) == 0 {
 			return nil, asl.NewTaskError("Test.NoResponse", "no scripted response for "+req.Resource)
@@ -116,6 +144,7 @@ type engineOpts struct {
 	db    *kv.DB
 	tasks asl.TaskInvoker
 	clock *fakeClock
+	mocks *asl.MockConfig
 }
 
 func newEngine(t testing.TB, o engineOpts) *asl.Engine {
@@ -131,7 +160,7 @@ func newEngine(t testing.TB, o engineOpts) *asl.Engine {
 	if o.clock == nil {
 		o.clock = newFakeClock()
 	}
-	e, err := asl.NewEngine(asl.Options{Store: o.db, Tasks: o.tasks, Now: o.clock.Now, Sleep: o.clock.Sleep})
+	e, err := asl.NewEngine(asl.Options{Store: o.db, Tasks: o.tasks, Now: o.clock.Now, Sleep: o.clock.Sleep, Mocks: o.mocks})
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
 	}

@@ -36,6 +36,23 @@ type HistoryEvent struct {
 	MapIterationSucceeded *MapIterationDetails     `json:"mapIterationSucceededEventDetails,omitempty"`
 	MapIterationFailed    *MapIterationDetails     `json:"mapIterationFailedEventDetails,omitempty"`
 	MapIterationAborted   *MapIterationDetails     `json:"mapIterationAbortedEventDetails,omitempty"`
+	EvaluationFailed      *EvaluationFailedDetails `json:"evaluationFailedEventDetails,omitempty"`
+	MapRunStarted         *MapRunStartedDetails    `json:"mapRunStartedEventDetails,omitempty"`
+	MapRunFailed          *ErrorDetails            `json:"mapRunFailedEventDetails,omitempty"`
+}
+
+// EvaluationFailedDetails describes EvaluationFailed: a JSONata expression
+// of a JSONata state failed (AWS writes it before the state's failure).
+type EvaluationFailedDetails struct {
+	Error    string `json:"error,omitempty"`
+	Cause    string `json:"cause,omitempty"`
+	Location string `json:"location,omitempty"`
+	State    string `json:"state"`
+}
+
+// MapRunStartedDetails describes MapRunStarted (a distributed Map state).
+type MapRunStartedDetails struct {
+	MapRunArn string `json:"mapRunArn"`
 }
 
 // ExecutionStartedDetails describes ExecutionStarted.
@@ -234,6 +251,7 @@ func onlyDetail(ev *HistoryEvent, n int) bool {
 		ev.TaskStarted != nil, ev.TaskSucceeded != nil, ev.TaskFailed != nil, ev.TaskTimedOut != nil,
 		ev.TaskSubmitted != nil, ev.ExecutionRedriven != nil, ev.MapStateStarted != nil, ev.MapIterationStarted != nil,
 		ev.MapIterationSucceeded != nil, ev.MapIterationFailed != nil, ev.MapIterationAborted != nil,
+		ev.EvaluationFailed != nil, ev.MapRunStarted != nil, ev.MapRunFailed != nil,
 	} {
 		if p {
 			set++

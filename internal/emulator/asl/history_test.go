@@ -142,10 +142,10 @@ func TestEncodersKnowEveryField(t *testing.T) {
 		v    any
 		want int
 	}{
-		{Execution{}, 15},
+		{Execution{}, 16},
 		{execRecord{}, 3},
 		{checkpoint{}, 5},
-		{HistoryEvent{}, 23},
+		{HistoryEvent{}, 26},
 		{StateEnteredDetails{}, 2},
 		{StateExitedDetails{}, 2},
 		{ExecutionStartedDetails{}, 2},

@@ -91,7 +91,7 @@ func (o *obj) jsonataOrNumber(k string) (*jsonata.Template, bool) {
 func applyJSONata(t *jsonata.Template, vars map[string]any, field string) (any, *Failure) {
 	v, err := t.Apply(vars, field)
 	if err != nil {
-		return nil, &Failure{Error: StatesQueryEvaluationError, Cause: err.Error()}
+		return nil, &Failure{Error: StatesQueryEvaluationError, Cause: err.Error(), location: field}
 	}
 	return v, nil
 }
@@ -143,7 +143,7 @@ func intField(t *jsonata.Template, vars map[string]any, field, state string, min
 			return int64(n), nil
 		}
 	}
-	return 0, &Failure{Error: StatesQueryEvaluationError, Cause: fmt.Sprintf("The JSONata expression for the field '%s' in state '%s' must return an integer >= %d, but returned %s", field, state, minV, strings.TrimSpace(fmt.Sprint(v)))}
+	return 0, &Failure{Error: StatesQueryEvaluationError, location: field, Cause: fmt.Sprintf("The JSONata expression for the field '%s' in state '%s' must return an integer >= %d, but returned %s", field, state, minV, strings.TrimSpace(fmt.Sprint(v)))}
 }
 
 // withAssigned adapts an attempt that reports its assignments through

@@ -3,8 +3,11 @@ package asl
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -173,6 +176,10 @@ func plainContext(ctxObj func() any) any {
 // top-level loop does not encode the same document twice.
 func (r *run) step(ctx context.Context, sc *scope, st State, input any, inputJSON string) outcome {
 	b := st.base()
+	debug := r.e.log.Enabled(ctx, slog.LevelDebug) // `sfapi logs` is following
+	if debug {
+		r.e.log.DebugContext(ctx, "state entered", "execution", r.arn, "state", b.Name, "type", b.Type)
+	}
 	if r.history {
 		if inputJSON == "" {
 			inputJSON = jsonpath.MarshalString(input)
@@ -181,10 +188,34 @@ func (r *run) step(ctx context.Context, sc *scope, st State, input any, inputJSO
 			ev.StateEntered = &StateEnteredDetails{Name: b.Name, Input: inputJSON}
 		})
 	}
+	entered := sc.prev // the StateEntered event (0 without history)
 	o := st.(stateRunner).run(ctx, r, sc, input)
+	if o.fail != nil && o.fail.Error == StatesRuntime {
+		o.fail = nameRuntimeFailure(o.fail, b.Name, entered)
+	}
 	if o.fail == nil && o.assign != nil {
 		if f := commitAssign(sc, o.assign); f != nil {
 			o = outcome{fail: f}
+		}
+	}
+	if o.fail != nil && o.fail.location != "" {
+		// AWS records where a JSONata expression failed; the failure
+		// travels on (to a branch's Parallel state, the execution)
+		// without it, so only this state reports it.
+		f := *o.fail
+		f.location = ""
+		if b.jsonata {
+			r.emit(sc, "EvaluationFailed", func(ev *HistoryEvent) {
+				ev.EvaluationFailed = &EvaluationFailedDetails{Error: f.Error, Cause: f.Cause, Location: o.fail.location, State: b.Name}
+			})
+		}
+		o.fail = &f
+	}
+	if debug {
+		if o.fail != nil {
+			r.e.log.DebugContext(ctx, "state failed", "execution", r.arn, "state", b.Name, "error", o.fail.Error, "cause", o.fail.Cause)
+		} else {
+			r.e.log.DebugContext(ctx, "state exited", "execution", r.arn, "state", b.Name, "next", o.next)
 		}
 	}
 	if o.fail == nil && !o.caught && r.history {
@@ -194,6 +225,28 @@ func (r *run) step(ctx context.Context, sc *scope, st State, input any, inputJSO
 		})
 	}
 	return o
+}
+
+// runtimePrefix starts the data-flow runtime errors of asl/jsonpath, which
+// do not know the state they run in.
+const runtimePrefix = "An error occurred while executing the state. "
+
+// nameRuntimeFailure names the state (and the id of its StateEntered
+// event, when history is kept) in a data-flow runtime error, as AWS words
+// it: "An error occurred while executing the state 'X' (entered at the
+// event id #7). The JSONPath ...".
+func nameRuntimeFailure(f *Failure, state string, entered int64) *Failure {
+	rest, ok := strings.CutPrefix(f.Cause, runtimePrefix)
+	if !ok {
+		return f
+	}
+	named := *f
+	if entered > 0 {
+		named.Cause = fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", state, entered, rest)
+	} else {
+		named.Cause = fmt.Sprintf("An error occurred while executing the state '%s'. %s", state, rest)
+	}
+	return &named
 }
 
 // runMachine runs a branch or item processor to its end, in memory (the

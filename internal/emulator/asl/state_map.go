@@ -19,19 +19,20 @@ type mapState struct {
 	itemsPath        *jsonpath.Path
 	itemSelector     *jsonpath.Template
 	processor        *machine
-	maxConcurrency   int64
+	maxConcurrency   dynNum
 	resultSelector   *jsonpath.Template
 	resultPath       resultSpec
-	toleratedCount   int64
-	toleratedPercent float64
+	toleratedCount   dynNum
+	toleratedPercent dynNum
 	retry            []retrier
 	Catch            []catcher
 	items            *jsonata.Template // JSONata: Items (default: the state input)
 	itemSelectorJ    *jsonata.Template // JSONata: ItemSelector
+	dist             *distributed      // ProcessorConfig Mode DISTRIBUTED, else nil
 }
 
 func parseMap(b stateBase, o *obj, errs *definitionError, depth int) *mapState {
-	s := &mapState{stateBase: b, toleratedCount: -1, toleratedPercent: -1}
+	s := &mapState{stateBase: b}
 	s.itemsPath, _ = o.path("ItemsPath", true)
 	if o.has("ItemSelector") && o.has("Parameters") {
 		errs.add(schemaFailed, "Only one of ItemSelector or Parameters may be set at %s", o.at)
@@ -61,32 +62,14 @@ func parseMap(b stateBase, o *obj, errs *definitionError, depth int) *mapState {
 	o.seen["ItemProcessor"], o.seen["Iterator"] = true, true
 	if po, ok := newObj(o.m[procKey], o.at+"/"+procKey, errs); ok {
 		po.str("Comment", false)
-		if po.has("ProcessorConfig") {
-			if cfg, ok := po.m["ProcessorConfig"].(map[string]any); ok && cfg["Mode"] == "DISTRIBUTED" {
-				errs.add(schemaFailed, "Distributed Map is not supported by the emulator at %s/ProcessorConfig", po.at)
-			}
-		}
+		s.dist = parseProcessorConfig(po)
 		s.processor = parseMachine(po, errs, depth+1)
 		po.unknown()
 	}
-	if v, ok := o.integer("MaxConcurrency", 0); ok {
-		s.maxConcurrency = v
-	}
-	if v, ok := o.integer("ToleratedFailureCount", 0); ok {
-		s.toleratedCount = v
-	}
-	if v, ok := o.number("ToleratedFailurePercentage"); ok {
-		if v < 0 || v > 100 {
-			errs.add(schemaFailed, "The value for the field 'ToleratedFailurePercentage' must be between 0 and 100 at %s/ToleratedFailurePercentage", o.at)
-		}
-		s.toleratedPercent = v
-	}
-	for _, k := range []string{"ItemReader", "ResultWriter", "ItemBatcher"} {
-		if o.has(k) {
-			errs.add(schemaFailed, "Field '%s' (Distributed Map) is not supported by the emulator at %s/%s", k, o.at, k)
-		}
-	}
-	o.has("Label")
+	s.maxConcurrency = o.dynNumber("MaxConcurrency", true, 0, math.Inf(1), b.jsonata)
+	s.toleratedCount = o.dynNumber("ToleratedFailureCount", true, 0, math.Inf(1), b.jsonata)
+	s.toleratedPercent = o.dynNumber("ToleratedFailurePercentage", false, 0, 100, b.jsonata)
+	parseDistributedFields(s, o)
 	s.resultSelector = o.template("ResultSelector")
 	s.resultPath = o.resultPath()
 	s.retry, s.Catch = parseRetryCatch(o, b.jsonata)
@@ -100,6 +83,11 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 	if f != nil {
 		return outcome{fail: f}
 	}
+	if s.dist != nil {
+		if f := s.dist.unrunnable(s.Name); f != nil {
+			return outcome{fail: f}
+		}
+	}
 	items := eff
 	var vars map[string]any
 	if s.jsonata {
@@ -109,7 +97,7 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 				return outcome{fail: f}
 			}
 			if _, isList := items.([]any); !isList {
-				return outcome{fail: &Failure{Error: StatesQueryEvaluationError, Cause: fmt.Sprintf("The Items field of state '%s' must evaluate to a JSON array, but returned %s", s.Name, jsonpath.MarshalString(items))}}
+				return outcome{fail: &Failure{Error: StatesQueryEvaluationError, location: "Items", Cause: fmt.Sprintf("The Items field of state '%s' must evaluate to a JSON array, but returned %s", s.Name, jsonpath.MarshalString(items))}}
 			}
 		}
 	} else if s.itemsPath != nil {
@@ -123,16 +111,29 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 	if !ok {
 		return outcome{fail: &Failure{Error: StatesRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. The ItemsPath field refers to value that is not a JSON array.", s.Name)}}
 	}
+	lim, f := s.limits(sc, eff, input, ctxObj)
+	if f != nil {
+		return outcome{fail: f}
+	}
 	var assigned map[string]any
 	o := r.withRetryAssign(ctx, sc, ctxObj, s.jsonata, s.retry, s.Catch, input, &retries, withAssigned(&assigned, func() (any, *Failure) {
 		assigned = nil
-		r.emit(sc, "MapStateStarted", func(ev *HistoryEvent) { ev.MapStateStarted = &MapStateStartedDetails{Length: len(list)} })
-		res, f := s.runItems(ctx, r, sc, eff, list)
+		var res any
+		var f *Failure
+		if s.dist != nil {
+			res, f = s.runDistributed(ctx, r, sc, eff, input, ctxObj, list, lim)
+		} else {
+			r.emit(sc, "MapStateStarted", func(ev *HistoryEvent) { ev.MapStateStarted = &MapStateStartedDetails{Length: len(list)} })
+			res, f = s.runItems(ctx, r, sc, eff, list, lim)
+			if f != nil {
+				r.emit(sc, "MapStateFailed", nil)
+				return nil, f
+			}
+			r.emit(sc, "MapStateSucceeded", nil)
+		}
 		if f != nil {
-			r.emit(sc, "MapStateFailed", nil)
 			return nil, f
 		}
-		r.emit(sc, "MapStateSucceeded", nil)
 		out, m, f := shapeResult(&s.stateBase, s.resultSelector, s.resultPath, vars, ctxObj, input, res)
 		assigned = m
 		return out, f
@@ -143,25 +144,60 @@ func (s *mapState) run(ctx context.Context, r *run, sc *scope, input any) outcom
 	return o
 }
 
-func (s *mapState) runItems(ctx context.Context, r *run, sc *scope, eff any, list []any) (any, *Failure) {
+// mapLimits are one Map run's MaxConcurrency (0: unbounded) and
+// tolerated failures: count and percent are -1 when not given.
+type mapLimits struct {
+	concurrency int
+	count       int64
+	percent     float64
+}
+
+// tolerated returns how many of n items may fail, and whether a
+// ToleratedFailure* field was given (a failure beyond it is then
+// States.ExceedToleratedFailureThreshold, not the item's own error).
+func (l mapLimits) tolerated(n int) (int64, bool) {
+	if l.count < 0 && l.percent < 0 {
+		return 0, false
+	}
+	t := int64(math.MaxInt64)
+	if l.count >= 0 {
+		t = l.count
+	}
+	if l.percent >= 0 {
+		t = min(t, int64(math.Floor(l.percent/100*float64(n))))
+	}
+	return t, true
+}
+
+// limits resolves MaxConcurrency and ToleratedFailure*.
+func (s *mapState) limits(sc *scope, eff, input any, ctxObj func() any) (mapLimits, *Failure) {
+	vars := func() map[string]any { return statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil) }
+	lim := mapLimits{count: -1, percent: -1}
+	mc, f := s.maxConcurrency.resolve(s.Name, 0, eff, ctxObj, vars)
+	if f != nil {
+		return lim, f
+	}
+	lim.concurrency = int(min(mc, float64(math.MaxInt32)))
+	count, f := s.toleratedCount.resolve(s.Name, -1, eff, ctxObj, vars)
+	if f != nil {
+		return lim, f
+	}
+	lim.count = int64(count)
+	if lim.percent, f = s.toleratedPercent.resolve(s.Name, -1, eff, ctxObj, vars); f != nil {
+		return lim, f
+	}
+	return lim, nil
+}
+
+func (s *mapState) runItems(ctx context.Context, r *run, sc *scope, eff any, list []any, lim mapLimits) (any, *Failure) {
 	mctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	results := make([]any, len(list))
-	limit := int(s.maxConcurrency)
+	limit := lim.concurrency
 	if limit <= 0 || limit > len(list) {
 		limit = len(list)
 	}
-	tolerated := int64(math.MaxInt64)
-	if s.toleratedCount < 0 && s.toleratedPercent < 0 {
-		tolerated = 0
-	} else {
-		if s.toleratedCount >= 0 {
-			tolerated = s.toleratedCount
-		}
-		if s.toleratedPercent >= 0 {
-			tolerated = min(tolerated, int64(math.Floor(s.toleratedPercent/100*float64(len(list)))))
-		}
-	}
+	tolerated, thresholded := lim.tolerated(len(list))
 	var (
 		mu     sync.Mutex
 		failed int64
@@ -189,7 +225,7 @@ func (s *mapState) runItems(ctx context.Context, r *run, sc *scope, eff any, lis
 				// Map's input, $states.context.Map.Item the current item.
 				v, f := applyJSONata(s.itemSelectorJ, statesVars(sc, func() any { return plainContext(ctxObj) }, eff, nil), "ItemSelector")
 				if f != nil {
-					s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, cancel)
+					s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, thresholded, cancel)
 					return
 				}
 				itemInput = v
@@ -197,7 +233,7 @@ func (s *mapState) runItems(ctx context.Context, r *run, sc *scope, eff any, lis
 				ctxObj := r.ctxFunc(isc, s.Name, r.e.now(), nil)
 				v, f := applyTemplate(s.itemSelector, eff, ctxObj)
 				if f != nil {
-					s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, cancel)
+					s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, thresholded, cancel)
 					return
 				}
 				itemInput = v
@@ -205,7 +241,7 @@ func (s *mapState) runItems(ctx context.Context, r *run, sc *scope, eff any, lis
 			out, f := r.runMachine(mctx, isc, s.processor, itemInput)
 			if f != nil {
 				results[i] = map[string]any{"Error": f.Error, "Cause": f.Cause}
-				s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, cancel)
+				s.itemFailed(r, isc, i, f, &mu, &failed, &first, tolerated, thresholded, cancel)
 				return
 			}
 			results[i] = out
@@ -222,7 +258,7 @@ func (s *mapState) runItems(ctx context.Context, r *run, sc *scope, eff any, lis
 	return any(results), nil
 }
 
-func (s *mapState) itemFailed(r *run, isc *scope, i int, f *Failure, mu *sync.Mutex, failed *int64, first **Failure, tolerated int64, cancel context.CancelCauseFunc) {
+func (s *mapState) itemFailed(r *run, isc *scope, i int, f *Failure, mu *sync.Mutex, failed *int64, first **Failure, tolerated int64, thresholded bool, cancel context.CancelCauseFunc) {
 	r.emit(isc, "MapIterationFailed", func(ev *HistoryEvent) { ev.MapIterationFailed = &MapIterationDetails{Name: s.Name, Index: i} })
 	mu.Lock()
 	defer mu.Unlock()
@@ -230,7 +266,7 @@ func (s *mapState) itemFailed(r *run, isc *scope, i int, f *Failure, mu *sync.Mu
 	if *failed <= tolerated || *first != nil {
 		return
 	}
-	if tolerated > 0 || s.toleratedCount >= 0 || s.toleratedPercent >= 0 {
+	if thresholded {
 		*first = &Failure{Error: StatesExceedToleratedFailure, Cause: "The specified tolerated failure threshold was exceeded"}
 	} else {
 		*first = f

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -35,8 +36,10 @@ type taskState struct {
 	params         *jsonpath.Template
 	resultSelector *jsonpath.Template
 	resultPath     resultSpec
-	timeout        int64
-	heartbeat      int64
+	timeout        int64 // constant TimeoutSeconds (0: none or dynamic)
+	heartbeat      int64 // constant HeartbeatSeconds (0: none or dynamic)
+	timeoutF       dynNum
+	heartbeatF     dynNum
 	waitToken      bool // Resource ends in .waitForTaskToken
 	retry          []retrier
 	Catch          []catcher
@@ -56,25 +59,49 @@ func parseTask(b stateBase, o *obj) *taskState {
 	s.resultPath = o.resultPath()
 	if b.jsonata {
 		s.arguments = o.jsonataField("Arguments")
-		for _, k := range []string{"TimeoutSeconds", "HeartbeatSeconds"} {
-			if t, _ := o.jsonataOrNumber(k); t != nil {
-				o.errs.add(schemaFailed, "JSONata expressions for the field '%s' are not supported by the emulator yet; use a number at %s/%s", k, o.at, k)
-			}
-		}
 	}
-	if v, ok := o.integer("TimeoutSeconds", 1); ok {
-		s.timeout = v
+	s.timeoutF = o.dynNumber("TimeoutSeconds", true, 1, math.Inf(1), b.jsonata)
+	s.heartbeatF = o.dynNumber("HeartbeatSeconds", true, 1, math.Inf(1), b.jsonata)
+	if s.timeoutF.set {
+		s.timeout = int64(s.timeoutF.val)
 	}
-	if v, ok := o.integer("HeartbeatSeconds", 1); ok {
-		s.heartbeat = v
+	if s.heartbeatF.set {
+		s.heartbeat = int64(s.heartbeatF.val)
 	}
-	// Accepted for compatibility; the emulator has no IAM and no separate
-	// timeout/heartbeat sources.
-	o.has("TimeoutSecondsPath")
-	o.has("HeartbeatSecondsPath")
+	if s.timeoutF.set && s.heartbeatF.set && s.heartbeat >= s.timeout {
+		o.errs.add(schemaFailed, "HeartbeatSeconds must be smaller than TimeoutSeconds at %s/HeartbeatSeconds", o.at)
+	}
+	// Accepted for compatibility; the emulator has no IAM.
 	o.has("Credentials")
 	s.retry, s.Catch = parseRetryCatch(o, b.jsonata)
 	return s
+}
+
+// taskLimits are one attempt's TimeoutSeconds and HeartbeatSeconds (0:
+// none), resolved from constants, JSONata expressions or *Path fields.
+type taskLimits struct{ timeout, heartbeat int64 }
+
+// limits resolves the attempt's timeout and heartbeat. A dynamic heartbeat
+// not below the timeout fails the state, as AWS does at run time.
+func (s *taskState) limits(sc *scope, eff, input any, ctxObj func() any) (taskLimits, *Failure) {
+	lim := taskLimits{timeout: s.timeout, heartbeat: s.heartbeat}
+	if !s.timeoutF.dynamic() && !s.heartbeatF.dynamic() {
+		return lim, nil
+	}
+	vars := func() map[string]any { return statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil) }
+	t, f := s.timeoutF.resolve(s.Name, 0, eff, ctxObj, vars)
+	if f != nil {
+		return lim, f
+	}
+	h, f := s.heartbeatF.resolve(s.Name, 0, eff, ctxObj, vars)
+	if f != nil {
+		return lim, f
+	}
+	lim.timeout, lim.heartbeat = int64(t), int64(h)
+	if lim.timeout > 0 && lim.heartbeat >= lim.timeout {
+		return lim, &Failure{Error: StatesRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. The HeartbeatSeconds (%d) must be smaller than the TimeoutSeconds (%d)", s.Name, lim.heartbeat, lim.timeout)}
+	}
+	return lim, nil
 }
 
 // splitResource derives history's resourceType/resource from an ARN, as
@@ -107,17 +134,20 @@ func (s *taskState) run(ctx context.Context, r *run, sc *scope, input any) outco
 		assigned = nil
 		// Parameters are evaluated per attempt: $$.State.RetryCount changes.
 		ctxObj := ctxObj
+		lim, f := s.limits(sc, eff, input, ctxObj)
+		if f != nil {
+			return nil, f
+		}
 		var tok string
 		if s.waitToken && !r.mocks.has(s.Name) {
 			var f *Failure
-			if tok, f = s.taskToken(r, sc, entered); f != nil {
+			if tok, f = s.taskToken(r, sc, entered, lim); f != nil {
 				return nil, f
 			}
 			ctxObj = withTaskToken(ctxObj, tok)
 		}
 		var vars map[string]any
 		var params any
-		var f *Failure
 		if s.jsonata {
 			vars = statesVars(sc, func() any { return plainContext(ctxObj) }, input, nil)
 			params = input
@@ -130,7 +160,7 @@ func (s *taskState) run(ctx context.Context, r *run, sc *scope, input any) outco
 		if f != nil {
 			return nil, f
 		}
-		res, f := s.invoke(ctx, r, sc, params, tok)
+		res, f := s.invoke(ctx, r, sc, params, tok, lim)
 		if f != nil {
 			return nil, f
 		}
@@ -146,21 +176,21 @@ func (s *taskState) run(ctx context.Context, r *run, sc *scope, input any) outco
 
 // invoke calls the TaskInvoker once, recording Scheduled/Started and the
 // result event. tok is the task token of a .waitForTaskToken attempt.
-func (s *taskState) invoke(ctx context.Context, r *run, sc *scope, params any, tok string) (any, *Failure) {
+func (s *taskState) invoke(ctx context.Context, r *run, sc *scope, params any, tok string, lim taskLimits) (any, *Failure) {
 	raw, err := jsonpath.Marshal(params)
 	if err != nil {
 		return nil, &Failure{Error: StatesRuntime, Cause: err.Error()}
 	}
 	r.emit(sc, "TaskScheduled", func(ev *HistoryEvent) {
-		ev.TaskScheduled = &TaskScheduledDetails{ResourceType: s.resourceType, Resource: s.resourceName, Region: r.e.opts.Region, Parameters: string(raw), TimeoutInSeconds: s.timeout, HeartbeatInSeconds: s.heartbeat}
+		ev.TaskScheduled = &TaskScheduledDetails{ResourceType: s.resourceType, Resource: s.resourceName, Region: r.e.opts.Region, Parameters: string(raw), TimeoutInSeconds: lim.timeout, HeartbeatInSeconds: lim.heartbeat}
 	})
 	r.emit(sc, "TaskStarted", func(ev *HistoryEvent) {
 		ev.TaskStarted = &TaskResourceDetails{ResourceType: s.resourceType, Resource: s.resourceName}
 	})
 	callCtx := ctx
-	if s.timeout > 0 {
+	if lim.timeout > 0 {
 		var cancel context.CancelFunc
-		callCtx, cancel = context.WithTimeout(ctx, time.Duration(s.timeout)*time.Second)
+		callCtx, cancel = context.WithTimeout(ctx, time.Duration(lim.timeout)*time.Second)
 		defer cancel()
 	}
 	fail := func(f *Failure, typ string) (any, *Failure) {
@@ -194,7 +224,7 @@ func (s *taskState) invoke(ctx context.Context, r *run, sc *scope, params any, t
 	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && callCtx.Err() != nil {
-			return fail(&Failure{Error: StatesTimeout, Cause: fmt.Sprintf("The task did not complete within %d seconds", s.timeout)}, "TaskTimedOut")
+			return fail(&Failure{Error: StatesTimeout, Cause: fmt.Sprintf("The task did not complete within %d seconds", lim.timeout)}, "TaskTimedOut")
 		}
 		return fail(failureFromTaskError(err), "TaskFailed")
 	}

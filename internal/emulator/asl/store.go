@@ -22,10 +22,11 @@ var (
 	bucketTokens      = []byte("sfn.tokens")      // task token → tokenRecord JSON (outstanding .waitForTaskToken tasks)
 	bucketTokenKeys   = []byte("sfn.tokenkeys")   // execution ARN + 0x00 + state + 0x00 + map index → task token
 	bucketTags        = []byte("sfn.tags")        // state machine ARN → tags JSON
+	bucketMapRuns     = []byte("sfn.mapruns")     // Map Run ARN → MapRun JSON (distributed Map states)
 )
 
 var allBuckets = [][]byte{bucketMachines, bucketDefinitions, bucketExecutions, bucketHistory, bucketCheckpoints, bucketRunning,
-	bucketTokens, bucketTokenKeys, bucketTags}
+	bucketTokens, bucketTokenKeys, bucketTags, bucketMapRuns}
 
 // checkpoint is where a RUNNING STANDARD execution resumes: the next
 // state and its input, written in the same transaction as the history
@@ -234,6 +235,7 @@ func encodeRecord(rec *execRecord) ([]byte, error) {
 	}
 	tm("redriveDate", ex.RedriveDate, true)
 	str("testCase", ex.TestCase, true)
+	str("mapRunArn", ex.MapRunArn, true)
 	str("defHash", rec.DefHash, false)
 	if terr != nil {
 		return nil, terr

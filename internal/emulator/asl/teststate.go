@@ -260,7 +260,10 @@ func (s *taskState) test(ctx context.Context, r *run, input any, insp *Inspectio
 				insp.Result = mock.Result
 			}
 		} else {
-			result, f = s.invoke(ctx, r, sc, params, "")
+			var lim taskLimits
+			if lim, f = s.limits(sc, eff, input, ctxObj); f == nil {
+				result, f = s.invoke(ctx, r, sc, params, "", lim)
+			}
 			if f == nil {
 				insp.Result = jsonpath.MarshalString(result)
 			}

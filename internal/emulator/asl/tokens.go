@@ -85,7 +85,7 @@ func tokenKey(execArn, state string, sc *scope) string {
 // taskToken returns the token for this attempt of a .waitForTaskToken
 // state: the outstanding one after a restart, otherwise a new one, stored
 // before the integration is called.
-func (s *taskState) taskToken(r *run, sc *scope, now time.Time) (string, *Failure) {
+func (s *taskState) taskToken(r *run, sc *scope, now time.Time, lim taskLimits) (string, *Failure) {
 	if r.rec == nil {
 		return "", &Failure{Error: StatesRuntime, Cause: "The " + waitForTaskToken + " integration pattern is supported by STANDARD state machines only"}
 	}
@@ -98,7 +98,7 @@ func (s *taskState) taskToken(r *run, sc *scope, now time.Time) (string, *Failur
 		}
 		tok = newToken(r.arn)
 		rec := tokenRecord{Token: tok, ExecutionArn: r.arn, Key: key, Created: now, Heartbeat: now,
-			HeartbeatSec: s.heartbeat, TimeoutSec: s.timeout}
+			HeartbeatSec: lim.heartbeat, TimeoutSec: lim.timeout}
 		if err := putJSON(tx, bucketTokens, []byte(tok), &rec); err != nil {
 			return err
 		}
@@ -245,18 +245,26 @@ func (s *taskState) waitForToken(ctx context.Context, r *run, sc *scope, raw []b
 	if !rec.Invoked {
 		req := TaskRequest{Resource: strings.TrimSuffix(s.resource, waitForTaskToken), Parameters: raw, ExecutionArn: r.arn, StateName: s.Name}
 		out, err := safeInvoke(ctx, e.opts.Tasks, req)
+		if err == nil {
+			// Recorded even when the engine is shutting down meanwhile:
+			// the integration has run, and a resumed task must not call
+			// it again.
+			if len(out) == 0 {
+				out = json.RawMessage("{}")
+			}
+			if uerr := e.updateToken(tok, func(t *tokenRecord) { t.Invoked, t.Submitted = true, out }); uerr != nil {
+				if ctx.Err() != nil {
+					return nil, abortedFailure(ctx)
+				}
+				return fail(&Failure{Error: StatesRuntime, Cause: "store task token: " + uerr.Error()}, "TaskFailed")
+			}
+		}
 		if ctx.Err() != nil {
 			return nil, abortedFailure(ctx)
 		}
 		if err != nil {
 			e.dropToken(rec)
 			return fail(failureFromTaskError(err), "TaskFailed")
-		}
-		if len(out) == 0 {
-			out = json.RawMessage("{}")
-		}
-		if err := e.updateToken(tok, func(t *tokenRecord) { t.Invoked, t.Submitted = true, out }); err != nil {
-			return fail(&Failure{Error: StatesRuntime, Cause: "store task token: " + err.Error()}, "TaskFailed")
 		}
 		rec.Submitted = out
 	}

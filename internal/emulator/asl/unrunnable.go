@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// Finding is a Task state whose resource the emulator cannot run.
+// Finding is a Task state whose resource the emulator cannot run, or a
+// distributed Map state whose ItemReader / ResultWriter it cannot run.
 type Finding struct {
 	State    string
 	Resource string
@@ -88,6 +89,12 @@ func UnrunnableTasks(definition string) []Finding {
 					walk(b)
 				}
 			case *mapState:
+				if d := s.dist; d != nil && d.itemReader != "" {
+					out = append(out, Finding{State: name, Resource: d.itemReader, Reason: "a distributed Map's ItemReader reads Amazon S3, which is not emulated; give the items inline"})
+				}
+				if d := s.dist; d != nil && d.resultWriter != "" {
+					out = append(out, Finding{State: name, Resource: d.resultWriter, Reason: "a distributed Map's ResultWriter writes Amazon S3, which is not emulated"})
+				}
 				walk(s.processor)
 			}
 		}

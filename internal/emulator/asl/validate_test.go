@@ -2,6 +2,8 @@ package asl_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,7 +42,12 @@ var validationCases = []struct {
 	{"fail both error fields", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}}}`, "Only one of Error or ErrorPath"},
 	{"map bad branch", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"X","States":{"Y":{"Type":"Succeed"}}},"End":true}}}`, `State "X" is not found at /States/M/ItemProcessor/StartAt`},
 	{"parallel unreachable in branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Succeed"},"B":{"Type":"Succeed"}}}],"End":true}}}`, `State "B" is not reachable. at /States/P/Branches/0/States/B`},
-	{"distributed map", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{},"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Succeed"}}},"End":true}}}`, "Distributed Map"},
+	{"distributed field in inline map", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{},"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Succeed"}}},"End":true}}}`, "only supported when the ItemProcessor's ProcessorConfig Mode is DISTRIBUTED"},
+	{"distributed map without execution type", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"X","States":{"X":{"Type":"Succeed"}}},"End":true}}}`, "These fields are required: [ExecutionType]"},
+	{"distributed map bad mode", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"FAST"},"StartAt":"X","States":{"X":{"Type":"Succeed"}}},"End":true}}}`, "must be one of [INLINE, DISTRIBUTED]"},
+	{"item reader without resource", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"ReaderConfig":{}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"X","States":{"X":{"Type":"Succeed"}}},"End":true}}}`, "These fields are required: [Resource] at /States/M/ItemReader"},
+	{"empty item batcher", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":{},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"X","States":{"X":{"Type":"Succeed"}}},"End":true}}}`, "must specify MaxItemsPerBatch or MaxInputBytesPerBatch"},
+	{"bad label", `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"a b","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"X","States":{"X":{"Type":"Succeed"}}},"End":true}}}`, "'Label' must be at most 40 characters"},
 	{"jsonata ok", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $states.input %}","Assign":{"x":1},"End":true}}}`, ""},
 	{"bad query language", `{"QueryLanguage":"XPath","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, "The value for the field 'QueryLanguage' must be one of [JSONPath, JSONata] at /QueryLanguage"},
 	{"jsonata forbids InputPath", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","End":true}}}`, "The field 'InputPath' is not supported for the JSONata query language at /States/P/InputPath"},
@@ -87,6 +94,13 @@ func TestValidateDefinition(t *testing.T) {
 func FuzzASLParse(f *testing.F) {
 	for _, tc := range validationCases {
 		f.Add(tc.def)
+	}
+	// The corpus machines: valid definitions using every feature.
+	files, _ := filepath.Glob("testdata/machines/*.asl.json")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(string(data))
+		}
 	}
 	f.Fuzz(func(t *testing.T, def string) {
 		err := asl.ValidateDefinition(def)

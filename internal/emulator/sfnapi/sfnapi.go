@@ -42,6 +42,9 @@ func Register(mux *awsjson.Mux, e *asl.Engine) {
 			"TagResource":                      op(h.tagResource),
 			"UntagResource":                    op(h.untagResource),
 			"ListTagsForResource":              op(h.listTagsForResource),
+			"DescribeMapRun":                   op(h.describeMapRun),
+			"ListMapRuns":                      op(h.listMapRuns),
+			"UpdateMapRun":                     op(h.updateMapRun),
 		},
 	})
 }
@@ -176,15 +179,11 @@ func (h *handler) describeStateMachineForExecution(ctx context.Context, in *arnI
 	if err := required("executionArn", in.ExecutionArn); err != nil {
 		return nil, err
 	}
-	ex, err := h.e.DescribeExecution(ctx, in.ExecutionArn)
+	sm, err := h.e.DescribeStateMachineForExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	sm, err := h.e.DescribeStateMachine(ctx, ex.StateMachineArn)
-	if err != nil {
-		return nil, err
-	}
-	out := describeSM(sm)
+	out := describeSM(&sm.StateMachine)
 	return struct {
 		StateMachineArn string `json:"stateMachineArn"`
 		Name            string `json:"name"`
@@ -192,7 +191,9 @@ func (h *handler) describeStateMachineForExecution(ctx context.Context, in *arnI
 		RoleArn         string `json:"roleArn"`
 		UpdateDate      *epoch `json:"updateDate"`
 		RevisionID      string `json:"revisionId,omitempty"`
-	}{out.StateMachineArn, out.Name, out.Definition, out.RoleArn, toEpoch(firstNonZero(sm.UpdateDate, sm.CreationDate)), out.RevisionID}, nil
+		MapRunArn       string `json:"mapRunArn,omitempty"`
+		Label           string `json:"label,omitempty"`
+	}{out.StateMachineArn, out.Name, out.Definition, out.RoleArn, toEpoch(firstNonZero(sm.UpdateDate, sm.CreationDate)), out.RevisionID, sm.MapRunArn, sm.Label}, nil
 }
 
 func firstNonZero(ts ...time.Time) time.Time {
@@ -241,6 +242,7 @@ type listInput struct {
 	NextToken       string `json:"nextToken"`
 	ExecutionArn    string `json:"executionArn"`
 	ReverseOrder    bool   `json:"reverseOrder"`
+	MapRunArn       string `json:"mapRunArn"`
 }
 
 type stateMachineListItem struct {
@@ -311,12 +313,13 @@ type executionOutput struct {
 	RedriveDate     *epoch       `json:"redriveDate,omitempty"`
 	RedriveStatus   string       `json:"redriveStatus,omitempty"`
 	RedriveReason   string       `json:"redriveStatusReason,omitempty"`
+	MapRunArn       string       `json:"mapRunArn,omitempty"`
 }
 
 func describeEx(ex *asl.Execution) executionOutput {
 	out := executionOutput{ExecutionArn: ex.Arn, StateMachineArn: ex.StateMachineArn, Name: ex.Name, Status: ex.Status,
 		StartDate: toEpoch(ex.StartDate), StopDate: toEpoch(ex.StopDate), Input: ex.Input, InputDetails: dataDetails{true},
-		Error: ex.Error, Cause: ex.Cause}
+		Error: ex.Error, Cause: ex.Cause, MapRunArn: ex.MapRunArn}
 	if ex.Status == asl.StatusSucceeded {
 		o := ex.Output
 		out.Output, out.OutputDetails = &o, &dataDetails{true}
@@ -387,25 +390,38 @@ type executionListItem struct {
 	Status          string `json:"status"`
 	StartDate       *epoch `json:"startDate"`
 	StopDate        *epoch `json:"stopDate,omitempty"`
+	MapRunArn       string `json:"mapRunArn,omitempty"`
 }
 
 var validStatus = map[string]bool{"": true, asl.StatusRunning: true, asl.StatusSucceeded: true, asl.StatusFailed: true,
 	asl.StatusTimedOut: true, asl.StatusAborted: true, "PENDING_REDRIVE": true}
 
 func (h *handler) listExecutions(ctx context.Context, in *listInput) (any, error) {
-	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
-		return nil, err
+	switch {
+	case in.StateMachineArn != "" && in.MapRunArn != "":
+		return nil, awsjson.Errorf(awsjson.CodeValidation, "Only one of stateMachineArn or mapRunArn may be specified")
+	case in.MapRunArn == "":
+		if err := required("stateMachineArn", in.StateMachineArn); err != nil {
+			return nil, err
+		}
 	}
 	if !validStatus[in.StatusFilter] {
 		return nil, awsjson.Errorf(awsjson.CodeValidation, "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]", in.StatusFilter)
 	}
-	list, next, err := h.e.ListExecutions(ctx, in.StateMachineArn, in.StatusFilter, in.MaxResults, in.NextToken)
+	var list []asl.Execution
+	var next string
+	var err error
+	if in.MapRunArn != "" {
+		list, next, err = h.e.ListMapRunExecutions(ctx, in.MapRunArn, in.StatusFilter, in.MaxResults, in.NextToken)
+	} else {
+		list, next, err = h.e.ListExecutions(ctx, in.StateMachineArn, in.StatusFilter, in.MaxResults, in.NextToken)
+	}
 	if err != nil {
 		return nil, err
 	}
 	items := make([]executionListItem, len(list))
 	for i, ex := range list {
-		items[i] = executionListItem{ex.Arn, ex.StateMachineArn, ex.Name, ex.Status, toEpoch(ex.StartDate), toEpoch(ex.StopDate)}
+		items[i] = executionListItem{ex.Arn, ex.StateMachineArn, ex.Name, ex.Status, toEpoch(ex.StartDate), toEpoch(ex.StopDate), ex.MapRunArn}
 	}
 	return struct {
 		Executions []executionListItem `json:"executions"`

@@ -890,6 +890,14 @@ func evalFunctionCall(node *jparse.FunctionCallNode, data reflect.Value, env *en
 		return undefined, newEvalError(ErrNonCallable, node.Func, nil)
 	}
 
+	if gc, ok := fn.(*goCallable); ok {
+		// Built-in functions are shared by every evaluation, also
+		// concurrent ones (Map iterations, executions): name and context
+		// are set on a copy, never on the shared callable.
+		c := *gc
+		fn = &c
+	}
+
 	if setter, ok := fn.(nameSetter); ok {
 		if sym, ok := node.Func.(*jparse.VariableNode); ok {
 			setter.SetName(sym.Name)
