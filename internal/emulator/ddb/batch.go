@@ -3,6 +3,7 @@ package ddb
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
@@ -94,17 +95,28 @@ func (e *Engine) BatchWriteItem(ctx context.Context, reqs map[string][]WriteRequ
 			writes = append(writes, pendingWrite{t: t, keys: keys, fn: fn})
 		}
 	}
-	caps, _, err := e.commitAll(ctx, writes, nil)
+	caps, _, err := e.commitAll(ctx, writes, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	return &BatchWriteOutput{Consumed: mergeCapacity(caps)}, nil
 }
 
+// txHook adds writes of the caller's to commitAll's transaction, so they
+// commit with the items or not at all. before runs once every write is
+// planned and before the first is applied: it may fail (kv's contract
+// allows errors before the first write). after runs once all are applied,
+// with their capacity; it may only write.
+type txHook struct {
+	before func(tx *kv.Tx) error
+	after  func(tx *kv.Tx, caps []Capacity) error
+}
+
 // commitAll plans every write, then applies them all in one transaction;
-// fail (if set) decides how planning errors are reported. It returns the
-// capacity of each write and the applied plans.
-func (e *Engine) commitAll(ctx context.Context, writes []pendingWrite, fail func(errs []error) error) ([]Capacity, []*writePlan, error) {
+// fail (if set) decides how planning errors are reported; hook (if set)
+// adds the caller's writes. It returns the capacity of each write and the
+// applied plans.
+func (e *Engine) commitAll(ctx context.Context, writes []pendingWrite, fail func(errs []error) error, hook *txHook) ([]Capacity, []*writePlan, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -134,6 +146,11 @@ func (e *Engine) commitAll(ctx context.Context, writes []pendingWrite, fail func
 		if failed {
 			return fail(errs)
 		}
+		if hook != nil {
+			if err := hook.before(tx); err != nil {
+				return err
+			}
+		}
 		for _, p := range plans {
 			if p == nil {
 				continue
@@ -146,6 +163,9 @@ func (e *Engine) commitAll(ctx context.Context, writes []pendingWrite, fail func
 			if em {
 				emitted[p.t.meta.StreamARN] = true
 			}
+		}
+		if hook != nil {
+			return hook.after(tx, caps)
 		}
 		return nil
 	})
@@ -173,6 +193,9 @@ func mergeCapacity(caps []Capacity) []Capacity {
 		for n, u := range c.Indexes {
 			m.addIndex(n, u)
 		}
+		for n, u := range c.LocalIndexes {
+			m.addLocalIndex(n, u)
+		}
 	}
 	out := make([]Capacity, 0, len(order))
 	for _, n := range order {
@@ -181,18 +204,27 @@ func mergeCapacity(caps []Capacity) []Capacity {
 	return out
 }
 
-// KeysAndAttributes is one table's part of a BatchGetItem request.
+// KeysAndAttributes is one table's part of a BatchGetItem request. Its
+// JSON form is the wire shape, so UnprocessedKeys can be sent as it is.
 type KeysAndAttributes struct {
 	Keys                     []attr.Item
-	ProjectionExpression     string
-	ExpressionAttributeNames Names
-	ConsistentRead           bool
+	ProjectionExpression     string `json:",omitempty"`
+	ExpressionAttributeNames Names  `json:",omitempty"`
+	ConsistentRead           bool   `json:",omitempty"`
 }
 
-// BatchGetOutput is BatchGetItem's answer. All keys are always processed.
+// MaxBatchGetBytes is the response size at which BatchGetItem stops
+// reading and returns the rest of the keys as UnprocessedKeys, as AWS does
+// at 16 MB.
+const MaxBatchGetBytes = 16 << 20
+
+// BatchGetOutput is BatchGetItem's answer. Unprocessed (never nil) holds
+// the keys not read because the response reached MaxBatchGetBytes, with
+// their table's projection and consistency, ready to be sent again.
 type BatchGetOutput struct {
-	Responses map[string][]attr.Item
-	Consumed  []Capacity
+	Responses   map[string][]attr.Item
+	Unprocessed map[string]KeysAndAttributes
+	Consumed    []Capacity
 }
 
 // BatchGetItem reads up to 100 items across tables from one snapshot.
@@ -213,6 +245,7 @@ func (e *Engine) BatchGetItem(ctx context.Context, reqs map[string]KeysAndAttrib
 	type job struct {
 		t    *table
 		keys [][]byte
+		req  KeysAndAttributes
 		proj *projection
 		cons bool
 	}
@@ -226,7 +259,7 @@ func (e *Engine) BatchGetItem(ctx context.Context, reqs map[string]KeysAndAttrib
 		if err != nil {
 			return nil, err
 		}
-		j := job{t: t, proj: proj, cons: r.ConsistentRead}
+		j := job{t: t, req: r, proj: proj, cons: r.ConsistentRead}
 		seen := map[string]bool{}
 		for _, k := range r.Keys {
 			keys, err := t.key.extract(k, true)
@@ -242,8 +275,13 @@ func (e *Engine) BatchGetItem(ctx context.Context, reqs map[string]KeysAndAttrib
 		}
 		jobs = append(jobs, j)
 	}
-	out := &BatchGetOutput{Responses: map[string][]attr.Item{}}
+	// Tables in name order, so which keys come back unprocessed does not
+	// depend on map order.
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].t.meta.Spec.TableName < jobs[b].t.meta.Spec.TableName })
+	var out *BatchGetOutput
 	err := e.db.View(func(tx *kv.Tx) error {
+		out = &BatchGetOutput{Responses: map[string][]attr.Item{}, Unprocessed: map[string]KeysAndAttributes{}}
+		size, full := 0, false
 		for _, j := range jobs {
 			tb := tx.Bucket(j.t.bucket)
 			if tb == nil {
@@ -252,7 +290,13 @@ func (e *Engine) BatchGetItem(ctx context.Context, reqs map[string]KeysAndAttrib
 			name := j.t.meta.Spec.TableName
 			c := Capacity{TableName: name}
 			items := []attr.Item{}
-			for _, k := range j.keys {
+			for i, k := range j.keys {
+				if full {
+					rest := j.req
+					rest.Keys = j.req.Keys[i:]
+					out.Unprocessed[name] = rest
+					break
+				}
 				it, err := getItem(tb.Bucket(itemsBucket), k)
 				if err != nil {
 					return err
@@ -265,9 +309,17 @@ func (e *Engine) BatchGetItem(ctx context.Context, reqs map[string]KeysAndAttrib
 					return err
 				}
 				items = append(items, it)
+				// The item that reaches the limit is the last one read.
+				if size += ItemSize(it); size >= MaxBatchGetBytes {
+					full = true
+				}
 			}
-			out.Responses[name] = items
-			out.Consumed = append(out.Consumed, c)
+			if len(items) > 0 || !full {
+				out.Responses[name] = items
+			}
+			if c.Read > 0 {
+				out.Consumed = append(out.Consumed, c)
+			}
 		}
 		return nil
 	})
@@ -289,6 +341,11 @@ type TransactItem struct {
 // atomically: all succeed or none is applied and the error is a
 // TransactionCanceled carrying one reason per item.
 func (e *Engine) TransactWriteItems(ctx context.Context, items []TransactItem) ([]Capacity, error) {
+	return e.transactWrite(ctx, items, nil)
+}
+
+// transactWrite is TransactWriteItems; hook is commitAll's.
+func (e *Engine) transactWrite(ctx context.Context, items []TransactItem, hook *txHook) ([]Capacity, error) {
 	if len(items) == 0 || len(items) > MaxTransactItems {
 		return nil, validationf("1 validation error detected: Value '%d' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100 and greater than or equal to 1", len(items))
 	}
@@ -326,11 +383,27 @@ func (e *Engine) TransactWriteItems(ctx context.Context, items []TransactItem) (
 		}
 		return &Error{Code: TransactionCanceled, Reasons: reasons,
 			Message: fmt.Sprintf("Transaction cancelled, please refer cancellation reasons for specific reasons [%s]", strings.Join(codes, ", "))}
-	})
+	}, hook)
 	if err != nil {
 		return nil, err
 	}
-	return mergeCapacity(caps), nil
+	return transactCapacity(caps), nil
+}
+
+// transactCapacity merges per-write capacity by table and doubles it:
+// transactional writes cost two write units per KB, as on AWS.
+func transactCapacity(caps []Capacity) []Capacity {
+	out := mergeCapacity(caps)
+	for i := range out {
+		out[i].Write *= 2
+		for k, v := range out[i].Indexes {
+			out[i].Indexes[k] = 2 * v
+		}
+		for k, v := range out[i].LocalIndexes {
+			out[i].LocalIndexes[k] = 2 * v
+		}
+	}
+	return out
 }
 
 // prepareTransact validates one transaction item and returns its write.

@@ -96,3 +96,56 @@ func TestTransactWriteItems(t *testing.T) {
 	})
 	wantCode(t, err, Validation)
 }
+
+// TestBatchGetStopsAt16MB: once the answer reaches MaxBatchGetBytes the
+// remaining keys, of this table and the ones after it in name order, come
+// back as Unprocessed with their request's projection and consistency, and
+// a projection that keeps the answer small reads everything.
+func TestBatchGetStopsAt16MB(t *testing.T) {
+	t.Parallel()
+	e, _, _ := newEngine(t)
+	ctx := context.Background()
+	mustCreate(t, e, pkSpec("BigA", ""))
+	mustCreate(t, e, pkSpec("BigB", ""))
+	body := S(strings.Repeat("z", 390*1024))
+	var keysA, keysB []attr.Item
+	var writes []WriteRequest
+	for i := range 45 {
+		writes = append(writes, WriteRequest{Put: attr.Item{"pk": S(fmt.Sprint(i)), "body": body}})
+		keysA = append(keysA, attr.Item{"pk": S(fmt.Sprint(i))})
+		if len(writes) == 15 {
+			if _, err := e.BatchWriteItem(ctx, map[string][]WriteRequest{"BigA": writes}); err != nil {
+				t.Fatal(err)
+			}
+			writes = nil
+		}
+	}
+	mustPut(t, e, "BigB", attr.Item{"pk": S("b")})
+	keysB = append(keysB, attr.Item{"pk": S("b")})
+	out, err := e.BatchGetItem(ctx, map[string]KeysAndAttributes{
+		"BigA": {Keys: keysA, ConsistentRead: true, ProjectionExpression: "pk, body"},
+		"BigB": {Keys: keysB},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := len(out.Responses["BigA"])
+	size := 0
+	for _, it := range out.Responses["BigA"] {
+		size += ItemSize(it)
+	}
+	un := out.Unprocessed["BigA"]
+	if got == 0 || got+len(un.Keys) != 45 || size < MaxBatchGetBytes || size-ItemSize(out.Responses["BigA"][0]) >= MaxBatchGetBytes {
+		t.Fatalf("read %d items (%d bytes), %d unprocessed", got, size, len(un.Keys))
+	}
+	if !un.ConsistentRead || un.ProjectionExpression != "pk, body" || !attr.ItemsEqual(un.Keys[0], keysA[got]) {
+		t.Fatalf("unprocessed = %+v", un)
+	}
+	if len(out.Unprocessed["BigB"].Keys) != 1 || out.Responses["BigB"] != nil {
+		t.Fatalf("BigB after the limit: responses %v, unprocessed %+v", out.Responses["BigB"], out.Unprocessed["BigB"])
+	}
+	small, err := e.BatchGetItem(ctx, map[string]KeysAndAttributes{"BigA": {Keys: keysA, ProjectionExpression: "pk"}})
+	if err != nil || len(small.Responses["BigA"]) != 45 || len(small.Unprocessed) != 0 {
+		t.Fatalf("projected batch = %d items, unprocessed %v, %v", len(small.Responses["BigA"]), small.Unprocessed, err)
+	}
+}

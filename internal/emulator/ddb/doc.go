@@ -1,7 +1,8 @@
 // Package ddb is the emulator's DynamoDB storage engine: tables and their
 // key schemas, items, global and local secondary indexes, conditional
-// writes, queries and scans, batches, transactions (with ClientRequestToken
-// idempotency), UpdateTable and tags, the TTL sweeper (SweepExpired,
+// writes, queries and scans, batches (BatchGetItem stops at 16 MB),
+// transactions (with ClientRequestToken idempotency, stored with the
+// transaction it names), UpdateTable and tags, the TTL sweeper (SweepExpired,
 // RunTTL) and the per-table stream logs (a disabled stream stays readable
 // for 24 hours next to its replacement).
 //

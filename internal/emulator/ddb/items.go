@@ -39,14 +39,19 @@ type Capacity struct {
 	TableName string
 	Read      float64
 	Write     float64
-	// Indexes holds per-index units (read or write, whichever applies).
+	// Indexes holds per-GSI units (read or write, whichever applies).
 	Indexes map[string]float64
+	// LocalIndexes holds per-LSI units, reported apart as AWS does.
+	LocalIndexes map[string]float64
 }
 
 // Total returns all units consumed.
 func (c Capacity) Total() float64 {
 	t := c.Read + c.Write
 	for _, u := range c.Indexes {
+		t += u
+	}
+	for _, u := range c.LocalIndexes {
 		t += u
 	}
 	return t
@@ -57,6 +62,13 @@ func (c *Capacity) addIndex(name string, u float64) {
 		c.Indexes = map[string]float64{}
 	}
 	c.Indexes[name] += u
+}
+
+func (c *Capacity) addLocalIndex(name string, u float64) {
+	if c.LocalIndexes == nil {
+		c.LocalIndexes = map[string]float64{}
+	}
+	c.LocalIndexes[name] += u
 }
 
 // PutItemInput is a PutItem request.
@@ -258,7 +270,9 @@ func (e *Engine) apply(tx *kv.Tx, p *writePlan, now time.Time) (Capacity, bool, 
 				return c, false, err
 			}
 		}
-		if !ix.Local {
+		if ix.Local {
+			c.addLocalIndex(ix.Name, u)
+		} else {
 			c.addIndex(ix.Name, u)
 		}
 	}

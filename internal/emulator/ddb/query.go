@@ -302,10 +302,13 @@ func (e *Engine) run(ctx context.Context, r *readPlan, prefix, seekFwd, seekBack
 		return nil, wrapStore("read", r.t.meta.Spec.TableName, err)
 	}
 	u := readUnits(size, r.consist)
-	if r.ix != nil && !r.ix.Local {
-		out.Consumed.addIndex(r.ix.Name, u)
-	} else {
+	switch {
+	case r.ix == nil:
 		out.Consumed.Read = u
+	case r.ix.Local:
+		out.Consumed.addLocalIndex(r.ix.Name, u)
+	default:
+		out.Consumed.addIndex(r.ix.Name, u)
 	}
 	return out, nil
 }

@@ -2,6 +2,8 @@ package ddb
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -89,40 +91,100 @@ func (e *Engine) TransactGetItems(ctx context.Context, gets []TransactGet) ([]at
 	return out, mergeCapacity(caps), nil
 }
 
-// tokens remembers the ClientRequestTokens of successful transactions.
+// tokensBucket maps a ClientRequestToken to the tokenRecord of the
+// successful transaction that used it. Records are written in the
+// transaction they describe, so a token is remembered exactly when its
+// writes are on disk, across restarts.
+var tokensBucket = []byte("ddb.txtokens")
+
+// tokenRecord is what a ClientRequestToken remembers.
+type tokenRecord struct {
+	Fingerprint string     `json:"f"`
+	At          int64      `json:"at"` // engine clock, Unix nanoseconds
+	Caps        []Capacity `json:"caps,omitempty"`
+}
+
+// tokens serialises token-bearing transactions, so two concurrent requests
+// with one token cannot both apply (the lookup and the write are separate
+// kv transactions).
 type tokens struct {
-	mu   sync.Mutex
-	seen map[string]tokenEntry
-	// run serialises token-bearing transactions, so two concurrent
-	// requests with one token cannot both apply.
 	run sync.Mutex
+	// lastPrune is when expired token records were last dropped (guarded
+	// by run): pruning scans every record, so it runs once a minute, not
+	// on every transaction.
+	lastPrune time.Time
 }
 
-type tokenEntry struct {
-	fingerprint string
-	at          time.Time
-	caps        []Capacity
-}
+// tokenPruneEvery is how often a tokened transaction also drops expired
+// token records.
+const tokenPruneEvery = time.Minute
 
-func (tk *tokens) lookup(token string, now time.Time) (tokenEntry, bool) {
-	tk.mu.Lock()
-	defer tk.mu.Unlock()
-	for k, v := range tk.seen {
-		if now.Sub(v.at) >= IdempotencyWindow {
-			delete(tk.seen, k)
+// lookupToken returns the live record of token, if any.
+func (e *Engine) lookupToken(token string, now time.Time) (tokenRecord, bool, error) {
+	var (
+		rec   tokenRecord
+		found bool
+	)
+	err := e.db.View(func(tx *kv.Tx) error {
+		b := tx.Bucket(tokensBucket)
+		if b == nil {
+			return nil
 		}
+		v := b.Get([]byte(token))
+		if v == nil {
+			return nil
+		}
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("decode token record: %w", err)
+		}
+		found = now.Sub(time.Unix(0, rec.At)) < IdempotencyWindow
+		return nil
+	})
+	if err != nil {
+		return tokenRecord{}, false, wrapStore("transact write", "token", err)
 	}
-	v, ok := tk.seen[token]
-	return v, ok
+	return rec, found, nil
 }
 
-func (tk *tokens) store(token string, v tokenEntry) {
-	tk.mu.Lock()
-	defer tk.mu.Unlock()
-	if tk.seen == nil {
-		tk.seen = map[string]tokenEntry{}
+// tokenHook records token in the transaction that applies its items and,
+// if prune is set, drops records older than IdempotencyWindow on the way.
+func tokenHook(token, fingerprint string, now time.Time, prune bool) *txHook {
+	var b *kv.Bucket
+	return &txHook{
+		before: func(tx *kv.Tx) error {
+			var err error
+			if b, err = tx.CreateBucketIfNotExists(tokensBucket); err != nil {
+				return fmt.Errorf("token bucket: %w", err)
+			}
+			return nil
+		},
+		after: func(tx *kv.Tx, caps []Capacity) error {
+			data, err := json.Marshal(tokenRecord{Fingerprint: fingerprint, At: now.UnixNano(), Caps: transactCapacity(caps)})
+			if err != nil {
+				return fmt.Errorf("encode token record: %w", err)
+			}
+			if !prune {
+				return b.Put([]byte(token), data)
+			}
+			var stale [][]byte
+			err = b.ForEach(func(k, v []byte) error {
+				var r tokenRecord
+				if json.Unmarshal(v, &r) != nil || now.Sub(time.Unix(0, r.At)) >= IdempotencyWindow {
+					stale = append(stale, append([]byte(nil), k...))
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("scan tokens: %w", err)
+			}
+			for _, k := range stale {
+				if err := b.Delete(k); err != nil {
+					return fmt.Errorf("drop token: %w", err)
+				}
+			}
+			return b.Put([]byte(token), data)
+		},
 	}
-	tk.seen[token] = v
 }
 
 // TransactWriteItemsIdempotent is TransactWriteItems with a
@@ -130,8 +192,10 @@ func (tk *tokens) store(token string, v tokenEntry) {
 // wire layer hashes its canonical form). Within IdempotencyWindow, the
 // same token with the same fingerprint answers as the first successful
 // call did without applying anything again; with a different fingerprint
-// it is an IdempotentParameterMismatchException. Tokens are remembered in
-// memory only: a restart forgets them.
+// it is an IdempotentParameterMismatchException. The token is stored in
+// the transaction that applies the items, so it survives a restart and is
+// never remembered for writes that did not commit. Failed transactions are
+// not remembered: a retry runs again.
 func (e *Engine) TransactWriteItemsIdempotent(ctx context.Context, token, fingerprint string, items []TransactItem) ([]Capacity, error) {
 	if token == "" {
 		return e.TransactWriteItems(ctx, items)
@@ -142,16 +206,20 @@ func (e *Engine) TransactWriteItemsIdempotent(ctx context.Context, token, finger
 	e.tokens.run.Lock()
 	defer e.tokens.run.Unlock()
 	now := e.opts.Now()
-	if prev, ok := e.tokens.lookup(token, now); ok {
-		if prev.fingerprint != fingerprint {
-			return nil, &Error{Code: IdempotentParameterMismatch, Message: "DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used."}
-		}
-		return prev.caps, nil
-	}
-	caps, err := e.TransactWriteItems(ctx, items)
+	prev, ok, err := e.lookupToken(token, now)
 	if err != nil {
 		return nil, err
 	}
-	e.tokens.store(token, tokenEntry{fingerprint: fingerprint, at: now, caps: caps})
-	return caps, nil
+	if ok {
+		if prev.Fingerprint != fingerprint {
+			return nil, &Error{Code: IdempotentParameterMismatch, Message: "DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used."}
+		}
+		return prev.Caps, nil
+	}
+	prune := now.Sub(e.tokens.lastPrune) >= tokenPruneEvery
+	caps, err := e.transactWrite(ctx, items, tokenHook(token, fingerprint, now, prune))
+	if err == nil && prune {
+		e.tokens.lastPrune = now
+	}
+	return caps, err
 }

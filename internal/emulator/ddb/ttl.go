@@ -133,7 +133,7 @@ func (e *Engine) expire(ctx context.Context, t *table, keys []attr.Item, name st
 			return nil, nil
 		}}
 	}
-	_, plans, err := e.commitAll(ctx, writes, nil)
+	_, plans, err := e.commitAll(ctx, writes, nil, nil)
 	if err != nil {
 		return 0, fmt.Errorf("ttl sweep %q: %w", t.meta.Spec.TableName, err)
 	}

@@ -3,12 +3,17 @@
 // every ReturnValues, expressions, legacy parameters, query and scan,
 // secondary indexes, batches, transactions, TTL, limits and streams).
 //
-// Every scenario is written against an endpoint URL only (see Env in
-// parity_test.go), so the same scenarios can run against DynamoDB Local
-// through the containers backend; TestEmbedded runs them all against the
-// embedded engine. Capabilities only the embedded engine has (sweeping TTL
-// on demand, moving the clock) are optional members of Env.
+// Every scenario is written against an endpoint URL only (Env), so the
+// same scenarios run against the embedded engine (TestEmbedded, always),
+// against any endpoint named by $SFAPI_PARITY_DYNAMODB_ENDPOINT
+// (TestEndpoint), and from other packages' tests through Run (the
+// containers backend runs it against DynamoDB Local). Scenarios assert
+// AWS's behaviour; an endpoint declares its known departures from it as
+// Deviations, and each one is described in docs/compat.md. Capabilities
+// only the embedded engine has (moving the clock, sweeping TTL on demand)
+// are optional members of Env; scenarios that need them skip without.
 //
-// The package has no non-test code besides this file. Its tests may import
-// the AWS SDK; nothing may import this package.
+// The scenarios are non-test files so that other packages' tests can run
+// them; the package is for tests only: it imports testing and the AWS SDK,
+// and only _test.go files may import it.
 package parity

@@ -10,10 +10,18 @@ import (
 	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
 )
 
+// sequenceCases and badSequences are TestSequenceNumbers' table; they also
+// seed FuzzParseSequence.
+var (
+	sequenceCases = []uint64{1, 2, 9, 10, 99, 1000, 1 << 40, 1<<64 - 1}
+	badSequences  = []string{"", "1", "x00000000000000000001", "200000000000000000001", "1000000000000000000001",
+		"1+0000000000000000001", "1-0000000000000000001", "199999999999999999999"}
+)
+
 func TestSequenceNumbers(t *testing.T) {
 	t.Parallel()
 	prev := ""
-	for _, n := range []uint64{1, 2, 9, 10, 99, 1000, 1 << 40, 1<<64 - 1} {
+	for _, n := range sequenceCases {
 		s := FormatSequence(n)
 		if len(s) != 21 {
 			t.Fatalf("FormatSequence(%d) = %q: want 21 digits", n, s)
@@ -27,7 +35,7 @@ func TestSequenceNumbers(t *testing.T) {
 		}
 		prev = s
 	}
-	for _, bad := range []string{"", "1", "x00000000000000000001", "200000000000000000001", "1000000000000000000001"} {
+	for _, bad := range badSequences {
 		if _, err := ParseSequence(bad); err == nil {
 			t.Errorf("ParseSequence(%q) succeeded", bad)
 		}
@@ -53,6 +61,13 @@ func TestShardIDAndARN(t *testing.T) {
 	}
 }
 
+// badIterators is TestIterator's table of malformed iterators; it also
+// seeds FuzzDecodeIterator.
+func badIterators(now time.Time) []string {
+	return []string{"", "!!!", "e30", Iterator{StreamARN: "a", ShardID: "s", After: "12", Issued: now}.Encode(),
+		Iterator{StreamARN: "", ShardID: "s", Issued: now}.Encode()}
+}
+
 func TestIterator(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -64,17 +79,24 @@ func TestIterator(t *testing.T) {
 	if _, err := DecodeIterator(it.Encode(), now.Add(IteratorTTL+time.Second)); !errors.Is(err, ErrExpiredIterator) {
 		t.Fatalf("expired iterator: err = %v", err)
 	}
-	for _, bad := range []string{"", "!!!", "e30", Iterator{StreamARN: "a", ShardID: "s", After: "12", Issued: now}.Encode()} {
+	for _, bad := range badIterators(now) {
 		if _, err := DecodeIterator(bad, now); !errors.Is(err, ErrInvalidIterator) {
 			t.Errorf("DecodeIterator(%q) err = %v, want invalid", bad, err)
 		}
 	}
 }
 
-func TestStartPosition(t *testing.T) {
-	t.Parallel()
+// startPositionCases is TestStartPosition's table; it also seeds
+// FuzzStartPosition.
+var startPositionCases = func() []struct {
+	typ     IteratorType
+	seq     string
+	latest  string
+	want    string
+	wantErr bool
+} {
 	s5 := FormatSequence(5)
-	tests := []struct {
+	return []struct {
 		typ     IteratorType
 		seq     string
 		latest  string
@@ -87,9 +109,14 @@ func TestStartPosition(t *testing.T) {
 		{AtSequenceNumber, s5, "", FormatSequence(4), false},
 		{AtSequenceNumber, FormatSequence(1), "", "", false},
 		{AtSequenceNumber, "bogus", "", "", true},
+		{AfterSequenceNumber, "", "", "", true},
 		{"SIDEWAYS", "", "", "", true},
 	}
-	for _, tt := range tests {
+}()
+
+func TestStartPosition(t *testing.T) {
+	t.Parallel()
+	for _, tt := range startPositionCases {
 		got, err := StartPosition(tt.typ, tt.seq, tt.latest)
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("StartPosition(%s, %q) = %q, %v; want %q, err %v", tt.typ, tt.seq, got, err, tt.want, tt.wantErr)
@@ -142,8 +169,9 @@ func TestRecordJSONShape(t *testing.T) {
 func FuzzDecodeIterator(f *testing.F) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	f.Add(Iterator{StreamARN: "arn:x:table/T/stream/L", ShardID: "shardId-1", After: FormatSequence(5), Issued: now}.Encode())
-	f.Add("")
-	f.Add("e30")
+	for _, s := range badIterators(now) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		it, err := DecodeIterator(s, now)
 		if err != nil {
@@ -177,4 +205,65 @@ func TestRecordUserIdentity(t *testing.T) {
 	if err != nil || !strings.Contains(string(api), `"userIdentity":{"Type":"Service","PrincipalId":"dynamodb.amazonaws.com"}`) {
 		t.Fatalf("API shape: %s, %v", api, err)
 	}
+}
+
+// FuzzParseSequence: whatever ParseSequence accepts formats back to the
+// same string, so sequence numbers compare as strings exactly as numbers.
+func FuzzParseSequence(f *testing.F) {
+	for _, n := range sequenceCases {
+		f.Add(FormatSequence(n))
+	}
+	for _, s := range badSequences {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseSequence(s)
+		if err != nil {
+			if !errors.Is(err, ErrSequence) {
+				t.Fatalf("ParseSequence(%q) error %v is not ErrSequence", s, err)
+			}
+			return
+		}
+		if back := FormatSequence(n); back != s {
+			t.Fatalf("ParseSequence(%q) = %d, which formats as %q", s, n, back)
+		}
+	})
+}
+
+// FuzzStartPosition: a start position is empty or a valid sequence number
+// no later than the one asked for.
+func FuzzStartPosition(f *testing.F) {
+	for _, tc := range startPositionCases {
+		f.Add(string(tc.typ), tc.seq, tc.latest)
+	}
+	f.Fuzz(func(t *testing.T, typ, seq, latest string) {
+		pos, err := StartPosition(IteratorType(typ), seq, latest)
+		if err != nil || pos == "" || IteratorType(typ) == Latest {
+			return
+		}
+		if _, err := ParseSequence(pos); err != nil {
+			t.Fatalf("StartPosition(%s, %q) = %q: not a sequence number", typ, seq, pos)
+		}
+		if pos > seq {
+			t.Fatalf("StartPosition(%s, %q) = %q: after the sequence number", typ, seq, pos)
+		}
+	})
+}
+
+// FuzzTableFromARN: a table name found in a stream ARN is non-empty and
+// sits between ":table/" and "/stream/" in it.
+func FuzzTableFromARN(f *testing.F) {
+	for _, s := range []string{"arn:aws:dynamodb:us-east-1:000000000000:table/Gophers/stream/2026-01-02T03:04:05.000",
+		"arn:aws:dynamodb:us-east-1:0:table/x", "", ":table//stream/", ":table/a/stream/b/stream/c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, arn string) {
+		name, ok := TableFromARN(arn)
+		if !ok {
+			return
+		}
+		if name == "" || !strings.Contains(arn, ":table/"+name+"/stream/") {
+			t.Fatalf("TableFromARN(%q) = %q", arn, name)
+		}
+	})
 }

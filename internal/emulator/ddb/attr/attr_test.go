@@ -7,27 +7,86 @@ import (
 	"testing"
 )
 
-func TestParseNumberCanonical(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want string }{
+// canonicalCases and badNumbers are TestParseNumberCanonical's table;
+// with numberLimitCases they seed FuzzParseNumber.
+var (
+	canonicalCases = []struct{ in, want string }{
 		{"0", "0"}, {"-0", "0"}, {"+7", "7"}, {"007", "7"}, {"1.50", "1.5"}, {"1e3", "1000"},
 		{"1.5E-3", "0.0015"}, {"-12.340e1", "-123.4"}, {".5", "0.5"}, {"5.", "5"},
 		{"12345678901234567890123456789012345678", "12345678901234567890123456789012345678"},
 		{"1E-130", "0." + strings.Repeat("0", 129) + "1"},
 	}
-	for _, tt := range tests {
+	badNumbers = []string{"", "abc", "1e", "--1", "1.2.3", "0x10", "1e999", "1E126", "1E-131",
+		"123456789012345678901234567890123456789"}
+)
+
+func TestParseNumberCanonical(t *testing.T) {
+	t.Parallel()
+	for _, tt := range canonicalCases {
 		v, err := ParseNumber(tt.in)
 		if err != nil || v.S != tt.want || v.Type != TypeN {
 			t.Errorf("ParseNumber(%q) = %q, %v; want %q", tt.in, v.S, err, tt.want)
 		}
 	}
-	for _, bad := range []string{"", "abc", "1e", "--1", "1.2.3", "0x10", "1e999", "1E126", "1E-131",
-		"123456789012345678901234567890123456789"} {
+	for _, bad := range badNumbers {
 		if _, err := ParseNumber(bad); !errors.Is(err, ErrNumber) {
 			t.Errorf("ParseNumber(%q): want ErrNumber, got %v", bad, err)
 		}
 	}
 }
+
+// TestParseNumberLimits: well-formed numbers DynamoDB cannot store get
+// AWS's messages; the extremes it can store are accepted.
+// AWS's messages for numbers it cannot store.
+const (
+	msgDigits    = "Attempting to store more than 38 significant digits in a Number"
+	msgOverflow  = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+	msgUnderflow = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+)
+
+// numberLimitCases is TestParseNumberLimits' table ("" = accepted).
+var numberLimitCases = []struct{ in, msg string }{
+	{"9.9999999999999999999999999999999999999E+125", ""},
+	{"-9.9999999999999999999999999999999999999E+125", ""},
+	{"1E-130", ""},
+	{"-1E-130", ""},
+	{"1" + strings.Repeat("0", 39), ""}, // one significant digit
+	{"0.00000000000000000000000000000000000000000001", ""},
+	{"123456789012345678901234567890123456789", msgDigits},
+	{"-1.23456789012345678901234567890123456789", msgDigits},
+	{"1E126", msgOverflow},
+	{"-1E+126", msgOverflow},
+	{"1e999999999999999999999", msgOverflow},
+	{"1E-131", msgUnderflow},
+	{"0.9E-130", msgUnderflow},
+	{"1e-999999999999999999999", msgUnderflow},
+	{"0e999999999999999999999", ""}, // zero is in range whatever the exponent
+}
+
+func TestParseNumberLimits(t *testing.T) {
+	t.Parallel()
+	for _, tt := range numberLimitCases {
+		_, err := ParseNumber(tt.in)
+		if tt.msg == "" {
+			if err != nil {
+				t.Errorf("ParseNumber(%q) = %v, want it accepted", tt.in, err)
+			}
+			continue
+		}
+		var ne *NumberError
+		if !errors.As(err, &ne) || ne.Msg != tt.msg || !errors.Is(err, ErrNumber) {
+			t.Errorf("ParseNumber(%q) = %v, want %q", tt.in, err, tt.msg)
+		}
+		var v Value
+		err = json.Unmarshal([]byte(`{"NS":["1",`+strconvQuote(tt.in)+`]}`), &v)
+		var de *DecodeError
+		if !errors.As(err, &de) || de.Msg != tt.msg || de.Serialization {
+			t.Errorf("decode NS with %q = %v, want ValidationException %q", tt.in, err, tt.msg)
+		}
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 func TestCompare(t *testing.T) {
 	t.Parallel()
@@ -83,6 +142,10 @@ func TestCloneIsDeep(t *testing.T) {
 	}
 }
 
+// roundTripJSON is TestJSONRoundTrip's expected encoding; it also seeds
+// FuzzAttrJSON.
+const roundTripJSON = `{"b":{"B":"AAEC"},"bs":{"BS":["YQ==","Yg=="]},"m":{"M":{"k":{"L":[{"S":"a"},{"N":"2"}]}}},"n":{"N":"-1.5"},"ns":{"NS":["1","2"]},"s":{"S":"x\"y"},"ss":{"SS":["a","b"]},"t":{"BOOL":true},"z":{"NULL":true}}`
+
 func TestJSONRoundTrip(t *testing.T) {
 	t.Parallel()
 	it := Item{
@@ -94,8 +157,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"b":{"B":"AAEC"},"bs":{"BS":["YQ==","Yg=="]},"m":{"M":{"k":{"L":[{"S":"a"},{"N":"2"}]}}},"n":{"N":"-1.5"},"ns":{"NS":["1","2"]},"s":{"S":"x\"y"},"ss":{"SS":["a","b"]},"t":{"BOOL":true},"z":{"NULL":true}}`
-	if string(data) != want {
+	if want := roundTripJSON; string(data) != want {
 		t.Fatalf("marshal:\n got %s\nwant %s", data, want)
 	}
 	var back Item
@@ -107,27 +169,32 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 }
 
+// unmarshalErrorCases is TestUnmarshalErrors' table; it also seeds
+// FuzzAttrJSON.
+var unmarshalErrorCases = []struct {
+	in            string
+	serialization bool
+	msg           string
+}{
+	{`{}`, false, "Supplied AttributeValue is empty"},
+	{`{"S":"a","N":"1"}`, false, "more than one datatypes"},
+	{`{"X":"a"}`, true, "Unknown attribute value type"},
+	{`{"N":"abc"}`, false, "cannot be converted to a numeric value"},
+	{`{"S":1}`, true, "Unexpected value type"},
+	{`{"NULL":false}`, false, "Null attribute value types must have the value of true"},
+	{`{"SS":[]}`, false, "One or more parameter values were invalid: An string set  may not be empty"},
+	{`{"NS":[]}`, false, "One or more parameter values were invalid: An number set  may not be empty"},
+	{`{"BS":[]}`, false, "One or more parameter values were invalid: Binary sets should not be empty"},
+	{`{"SS":["a","b","a"]}`, false, "One or more parameter values were invalid: Input collection [a, b, a] contains duplicates."},
+	{`{"NS":["1","1.0"]}`, false, "Input collection contains duplicates"},
+	{`{"B":"***"}`, true, "Base64"},
+	{`{"M":{"a":{"N":"x"}}}`, false, "numeric value"},
+	{`[1]`, true, "Start of structure"},
+}
+
 func TestUnmarshalErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		in            string
-		serialization bool
-		msg           string
-	}{
-		{`{}`, false, "Supplied AttributeValue is empty"},
-		{`{"S":"a","N":"1"}`, false, "more than one datatypes"},
-		{`{"X":"a"}`, true, "Unknown attribute value type"},
-		{`{"N":"abc"}`, false, "cannot be converted to a numeric value"},
-		{`{"S":1}`, true, "Unexpected value type"},
-		{`{"NULL":false}`, false, "Null attribute value types must have the value of true"},
-		{`{"SS":[]}`, false, "may not be empty"},
-		{`{"SS":["a","a"]}`, false, "contains duplicates"},
-		{`{"NS":["1","1.0"]}`, false, "contains duplicates"},
-		{`{"B":"***"}`, true, "Base64"},
-		{`{"M":{"a":{"N":"x"}}}`, false, "numeric value"},
-		{`[1]`, true, "Start of structure"},
-	}
-	for _, tt := range tests {
+	for _, tt := range unmarshalErrorCases {
 		var v Value
 		err := json.Unmarshal([]byte(tt.in), &v)
 		var de *DecodeError
@@ -145,8 +212,14 @@ func TestUnmarshalErrors(t *testing.T) {
 // decodes must encode, and decode again to an equal value.
 func FuzzAttrJSON(f *testing.F) {
 	for _, s := range []string{`{"S":"x"}`, `{"N":"-1.5e3"}`, `{"M":{"a":{"L":[{"NULL":true},{"BOOL":false}]}}}`,
-		`{"SS":["a","b"]}`, `{"NS":["1","2"]}`, `{"BS":["YQ=="]}`, `{"B":"AAEC"}`, `{}`, `{"N":"1e999"}`} {
+		`{"SS":["a","b"]}`, `{"NS":["1","2"]}`, `{"BS":["YQ=="]}`, `{"B":"AAEC"}`, `{}`, `{"N":"1e999"}`, roundTripJSON} {
 		f.Add([]byte(s))
+	}
+	for _, tc := range unmarshalErrorCases {
+		f.Add([]byte(tc.in))
+	}
+	for _, tc := range numberLimitCases {
+		f.Add([]byte(`{"N":"` + tc.in + `"}`))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var v Value
@@ -163,6 +236,46 @@ func FuzzAttrJSON(f *testing.F) {
 		}
 		if !Equal(v, back) {
 			t.Fatalf("round trip changed %s into %s", data, out)
+		}
+	})
+}
+
+// FuzzParseNumber: ParseNumber never panics; what it refuses is ErrNumber;
+// what it accepts is canonical (parses to itself), equal in value to the
+// input, and within DynamoDB's precision and range.
+func FuzzParseNumber(f *testing.F) {
+	for _, tc := range canonicalCases {
+		f.Add(tc.in)
+	}
+	for _, s := range badNumbers {
+		f.Add(s)
+	}
+	for _, tc := range numberLimitCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseNumber(s)
+		if err != nil {
+			if !errors.Is(err, ErrNumber) {
+				t.Fatalf("ParseNumber(%q) error %v is not ErrNumber", s, err)
+			}
+			return
+		}
+		again, err := ParseNumber(v.S)
+		if err != nil || again.S != v.S {
+			t.Fatalf("ParseNumber(%q) = %q, which is not canonical: %q, %v", s, v.S, again.S, err)
+		}
+		// big.Rat expands exponents: compare only where that stays cheap.
+		_, exp, _ := strings.Cut(strings.ToLower(s), "e")
+		if len(exp) > 5 {
+			return
+		}
+		if c, err := CompareNumbers(v.S, strings.TrimSpace(s)); err == nil && c != 0 {
+			t.Fatalf("ParseNumber(%q) = %q changes the value", s, v.S)
+		}
+		digits := strings.Trim(strings.NewReplacer("-", "", ".", "").Replace(v.S), "0")
+		if len(digits) > 38 {
+			t.Fatalf("ParseNumber(%q) = %q has %d significant digits", s, v.S, len(digits))
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -35,6 +36,8 @@ var (
 	errUnexpectedType = &DecodeError{Serialization: true, Msg: "Unexpected value type in payload"}
 	errNullNotTrue    = &DecodeError{Msg: "One or more parameter values were invalid: Null attribute value types must have the value of true"}
 	errEmptySet       = &DecodeError{Msg: "One or more parameter values were invalid: An string set  may not be empty"}
+	errEmptyNumberSet = &DecodeError{Msg: "One or more parameter values were invalid: An number set  may not be empty"}
+	errNumberDup      = &DecodeError{Msg: "Input collection contains duplicates"}
 	errEmptyBinarySet = &DecodeError{Msg: "One or more parameter values were invalid: Binary sets should not be empty"}
 	errBinaryDup      = &DecodeError{Msg: "One or more parameter values were invalid: Input collection contains duplicates."}
 )
@@ -503,7 +506,7 @@ func (d *decoder) typed(t Type) (Value, error) {
 		}
 		n, err := ParseNumber(s)
 		if err != nil {
-			return Value{}, &DecodeError{Msg: "The parameter cannot be converted to a numeric value: " + s}
+			return Value{}, numberDecodeError(s, err)
 		}
 		return n, nil
 	case TypeB:
@@ -705,19 +708,19 @@ func (d *decoder) stringSet(t Type) (Value, error) {
 		return Value{}, errWrongType(t)
 	}
 	if len(ss) == 0 {
-		return Value{}, errEmptySet
+		return Value{}, emptySetError(t)
 	}
 	if t == TypeNS {
 		for i, s := range ss {
 			n, err := ParseNumber(s)
 			if err != nil {
-				return Value{}, &DecodeError{Msg: "The parameter cannot be converted to a numeric value: " + s}
+				return Value{}, numberDecodeError(s, err)
 			}
 			ss[i] = n.S
 		}
 	}
 	if hasDuplicate(ss) {
-		return Value{}, &DecodeError{Msg: fmt.Sprintf("One or more parameter values were invalid: Input collection %v contains duplicates.", ss)}
+		return Value{}, duplicateSetError(t, ss)
 	}
 	return Value{Type: t, SS: ss}, nil
 }
@@ -834,4 +837,34 @@ func (s *binarySeen) add(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// numberDecodeError is the DecodeError for a number ParseNumber refused:
+// AWS's message for a well-formed number it cannot store, else "cannot be
+// converted".
+func numberDecodeError(s string, err error) *DecodeError {
+	var ne *NumberError
+	if errors.As(err, &ne) {
+		return &DecodeError{Msg: ne.Msg}
+	}
+	return &DecodeError{Msg: "The parameter cannot be converted to a numeric value: " + s}
+}
+
+// emptySetError is AWS's message for an empty SS or NS (its doubled space
+// included).
+func emptySetError(t Type) *DecodeError {
+	if t == TypeNS {
+		return errEmptyNumberSet
+	}
+	return errEmptySet
+}
+
+// duplicateSetError is AWS's message for a string or number set with a
+// repeated member: a string set is listed as Java prints a list ("[a,
+// a]"); a number set (compared by value) gets a shorter message.
+func duplicateSetError(t Type, ss []string) *DecodeError {
+	if t == TypeNS {
+		return errNumberDup
+	}
+	return &DecodeError{Msg: "One or more parameter values were invalid: Input collection [" + strings.Join(ss, ", ") + "] contains duplicates."}
 }

@@ -89,7 +89,7 @@ func oldDecodeTyped(t Type, body json.RawMessage) (Value, error) {
 		}
 		n, err := ParseNumber(s)
 		if err != nil {
-			return Value{}, &DecodeError{Msg: "The parameter cannot be converted to a numeric value: " + s}
+			return Value{}, numberDecodeError(s, err)
 		}
 		return n, nil
 	case TypeB:
@@ -135,13 +135,13 @@ func oldDecodeTyped(t Type, body json.RawMessage) (Value, error) {
 			return Value{}, serializationErr("Unexpected value type in payload for %s", t)
 		}
 		if len(ss) == 0 {
-			return Value{}, &DecodeError{Msg: "One or more parameter values were invalid: An string set  may not be empty"}
+			return Value{}, emptySetError(t)
 		}
 		if t == TypeNS {
 			for i, s := range ss {
 				n, err := ParseNumber(s)
 				if err != nil {
-					return Value{}, &DecodeError{Msg: "The parameter cannot be converted to a numeric value: " + s}
+					return Value{}, numberDecodeError(s, err)
 				}
 				ss[i] = n.S
 			}
@@ -149,7 +149,7 @@ func oldDecodeTyped(t Type, body json.RawMessage) (Value, error) {
 		seen := make(map[string]bool, len(ss))
 		for _, s := range ss {
 			if seen[s] {
-				return Value{}, &DecodeError{Msg: fmt.Sprintf("One or more parameter values were invalid: Input collection %v contains duplicates.", ss)}
+				return Value{}, duplicateSetError(t, ss)
 			}
 			seen[s] = true
 		}

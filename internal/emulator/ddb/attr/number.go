@@ -15,7 +15,26 @@ const (
 )
 
 // ErrNumber is returned for a string that is not a valid DynamoDB number.
+// A well-formed number DynamoDB cannot store is a *NumberError, which
+// matches ErrNumber under errors.Is.
 var ErrNumber = errors.New("invalid number")
+
+// NumberError is a well-formed decimal DynamoDB cannot store: too many
+// significant digits, or a magnitude out of range. Msg is AWS's
+// ValidationException message.
+type NumberError struct{ Msg string }
+
+func (e *NumberError) Error() string { return e.Msg }
+
+// Is makes a NumberError match ErrNumber.
+func (e *NumberError) Is(target error) bool { return target == ErrNumber }
+
+// AWS's messages for numbers it cannot store.
+var (
+	errNumberDigits    = &NumberError{Msg: "Attempting to store more than 38 significant digits in a Number"}
+	errNumberOverflow  = &NumberError{Msg: "Number overflow. Attempting to store a number with magnitude larger than supported range"}
+	errNumberUnderflow = &NumberError{Msg: "Number underflow. Attempting to store a number with magnitude smaller than supported range"}
+)
 
 // ParseNumber validates a decimal string and returns it as a canonical N
 // value: no leading "+", no superfluous zeros, no exponent marker, so equal
@@ -48,15 +67,24 @@ func canonicalNumber(s string) (string, error) {
 	}
 	mant, expPart, hasExp := strings.Cut(strings.ToLower(t), "e")
 	exp := 0
+	// hugeExp is the sign of an exponent far outside DynamoDB's range: the
+	// number overflows or underflows unless its digits are all zero.
+	hugeExp := 0
 	if hasExp {
 		if expPart == "" {
 			return "", ErrNumber
 		}
 		e, ok := new(big.Int).SetString(expPart, 10)
-		if !ok || !e.IsInt64() || e.Int64() > 1000 || e.Int64() < -1000 {
+		switch {
+		case !ok:
 			return "", ErrNumber
+		case e.Cmp(big.NewInt(1000)) > 0:
+			hugeExp = 1
+		case e.Cmp(big.NewInt(-1000)) < 0:
+			hugeExp = -1
+		default:
+			exp = int(e.Int64())
 		}
-		exp = int(e.Int64())
 	}
 	intPart, fracPart, _ := strings.Cut(mant, ".")
 	if intPart == "" && fracPart == "" {
@@ -77,13 +105,16 @@ func canonicalNumber(s string) (string, error) {
 		digits = digits[:len(digits)-1]
 		exp++
 	}
-	if len(digits) > maxDigits {
-		return "", ErrNumber
-	}
+	// A number both out of range and too precise gets the range message.
 	// Magnitude check: the value is 0.d1d2... * 10^(len(digits)+exp).
 	mag := len(digits) + exp
-	if mag > maxExponent || mag-1 < minExponent {
-		return "", ErrNumber
+	switch {
+	case hugeExp > 0 || (hugeExp == 0 && mag > maxExponent):
+		return "", errNumberOverflow
+	case hugeExp < 0 || mag-1 < minExponent:
+		return "", errNumberUnderflow
+	case len(digits) > maxDigits:
+		return "", errNumberDigits
 	}
 	var b strings.Builder
 	if neg {

@@ -13,8 +13,7 @@ import (
 
 var _ = register("ttl/sweep-remove-records", func(t *testing.T, env *Env) {
 	if env.Sweep == nil {
-		t.Log("endpoint cannot sweep TTL on demand: expiry not checked")
-		return
+		t.Skip("the endpoint cannot sweep TTL on demand (Env.Sweep): expiry is not checked")
 	}
 	ctx := context.Background()
 	name, arn := streamTable(t, env, "TTL", types.StreamViewTypeOldImage)

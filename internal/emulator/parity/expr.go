@@ -37,18 +37,18 @@ var _ = register("expressions/conditions", func(t *testing.T, env *Env) {
 			t.Errorf("%s: %v", tt.cond, err)
 		}
 		if !tt.ok {
-			wantErr(t, tt.cond, err, "ConditionalCheckFailedException", "The conditional request failed")
+			env.wantErr(t, tt.cond, err, "ConditionalCheckFailedException", "The conditional request failed")
 		}
 	}
 	// Placeholder validation, as AWS words it.
 	_, err := env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item{"pk": s("a")}, ConditionExpression: aws.String("attribute_exists(pk)"),
 		ExpressionAttributeNames: map[string]string{"#unused": "x"}})
-	wantErr(t, "unused name", err, "ValidationException", "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}")
+	env.wantErr(t, "unused name", err, "ValidationException", "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}")
 	_, err = env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item{"pk": s("a")}, ConditionExpression: aws.String("status = :v"),
 		ExpressionAttributeValues: item{":v": s("x")}})
-	wantErr(t, "reserved word", err, "ValidationException", "Attribute name is a reserved keyword; reserved keyword: status")
+	env.wantErr(t, "reserved word", err, "ValidationException", "Attribute name is a reserved keyword; reserved keyword: status")
 	_, err = env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item{"pk": s("a")}, ConditionExpression: aws.String("n = :missing")})
-	wantErr(t, "missing value", err, "ValidationException", "An expression attribute value used in expression is not defined; attribute value: :missing")
+	env.wantErr(t, "missing value", err, "ValidationException", "An expression attribute value used in expression is not defined; attribute value: :missing")
 })
 
 var _ = register("expressions/updates-and-projection", func(t *testing.T, env *Env) {
@@ -64,5 +64,5 @@ var _ = register("expressions/updates-and-projection", func(t *testing.T, env *E
 		ProjectionExpression: aws.String("doc.k2, xs[2], #n"), ExpressionAttributeNames: map[string]string{"#n": "n"}}))
 	wantItem(t, "projection", pr.Item, `{doc:{k2:"w"},n:6,xs:["c"]}`)
 	_, err := env.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(name), Key: key, UpdateExpression: aws.String("SET pk = :v"), ExpressionAttributeValues: item{":v": s("b")}})
-	wantErr(t, "update key", err, "ValidationException", "Cannot update attribute pk. This attribute is part of the key")
+	env.wantErr(t, "update key", err, "ValidationException", "Cannot update attribute pk. This attribute is part of the key")
 })

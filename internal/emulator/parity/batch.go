@@ -25,7 +25,7 @@ var _ = register("batch/limits", func(t *testing.T, env *Env) {
 		t.Fatalf("unprocessed = %v", bw.UnprocessedItems)
 	}
 	_, err := env.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{name: writes(26)}})
-	wantErr(t, "batch write 26", err, "ValidationException", "Member must have length less than or equal to 25")
+	env.wantErr(t, "batch write 26", err, "ValidationException", "Member must have length less than or equal to 25")
 	keys := func(k int) []item {
 		var out []item
 		for i := range k {
@@ -39,7 +39,7 @@ var _ = register("batch/limits", func(t *testing.T, env *Env) {
 		t.Fatalf("batch get = %d items, unprocessed %v", len(bg.Responses[name]), bg.UnprocessedKeys)
 	}
 	_, err = env.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{name: {Keys: keys(101)}}})
-	wantErr(t, "batch get 101", err, "ValidationException", "Too many items requested for the BatchGetItem call")
+	env.wantErr(t, "batch get 101", err, "ValidationException", "Too many items requested for the BatchGetItem call")
 	// Deletes in a batch.
 	must[*dynamodb.BatchWriteItemOutput](t, "batch delete")(env.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{
 		name: {{DeleteRequest: &types.DeleteRequest{Key: item{"pk": s("0")}}}}}}))

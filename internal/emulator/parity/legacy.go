@@ -18,7 +18,7 @@ var _ = register("legacy/parameters", func(t *testing.T, env *Env) {
 		Item: item{"pk": s("a"), "sk": n("1"), "v": n("1")}, Expected: map[string]types.ExpectedAttributeValue{"pk": {Exists: aws.Bool(false)}}}))
 	_, err := env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: key,
 		Expected: map[string]types.ExpectedAttributeValue{"pk": {Exists: aws.Bool(false)}}})
-	wantErr(t, "expected exists=false", err, "ConditionalCheckFailedException", "The conditional request failed")
+	env.wantErr(t, "expected exists=false", err, "ConditionalCheckFailedException", "The conditional request failed")
 	must[*dynamodb.PutItemOutput](t, "put expected OR")(env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name),
 		Item: item{"pk": s("a"), "sk": n("1"), "v": n("2")}, ConditionalOperator: types.ConditionalOperatorOr,
 		Expected: map[string]types.ExpectedAttributeValue{
@@ -65,13 +65,13 @@ var _ = register("legacy/parameters", func(t *testing.T, env *Env) {
 	_, err = env.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(name), KeyConditionExpression: aws.String("pk = :p"),
 		ExpressionAttributeValues: item{":p": s("a")},
 		QueryFilter:               map[string]types.Condition{"v": {ComparisonOperator: types.ComparisonOperatorGt, AttributeValueList: []types.AttributeValue{n("25")}}}})
-	wantErr(t, "mixed query", err, "ValidationException", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}")
+	env.wantErr(t, "mixed query", err, "ValidationException", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}")
 	_, err = env.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(name), Key: key, UpdateExpression: aws.String("SET a = :v"),
 		ExpressionAttributeValues: item{":v": n("1")}, AttributeUpdates: map[string]types.AttributeValueUpdate{"b": {Value: n("1")}}})
-	wantErr(t, "mixed update", err, "ValidationException", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}")
+	env.wantErr(t, "mixed update", err, "ValidationException", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}")
 	_, err = env.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(name), Key: key, AttributesToGet: []string{"v"}, ProjectionExpression: aws.String("v")})
-	wantErr(t, "mixed get", err, "ValidationException", "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
+	env.wantErr(t, "mixed get", err, "ValidationException", "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
 	_, err = env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: key,
 		Expected: map[string]types.ExpectedAttributeValue{"v": {ComparisonOperator: types.ComparisonOperatorBetween, AttributeValueList: []types.AttributeValue{n("1")}}}})
-	wantErr(t, "bad arity", err, "ValidationException", "Invalid number of argument(s) for the BETWEEN ComparisonOperator")
+	env.wantErr(t, "bad arity", err, "ValidationException", "Invalid number of argument(s) for the BETWEEN ComparisonOperator")
 })

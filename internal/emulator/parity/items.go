@@ -46,7 +46,7 @@ var _ = register("items/return-values", func(t *testing.T, env *Env) {
 		t.Fatalf("condition failure = %v", err)
 	}
 	_, err = env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: key, ReturnValues: types.ReturnValueAllNew})
-	wantErr(t, "put ALL_NEW", err, "ValidationException", "ReturnValues can only be ALL_OLD or NONE")
+	env.wantErr(t, "put ALL_NEW", err, "ValidationException", "ReturnValues can only be ALL_OLD or NONE")
 	d := must[*dynamodb.DeleteItemOutput](t, "delete")(env.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(name), Key: key, ReturnValues: types.ReturnValueAllOld}))
 	wantItem(t, "delete ALL_OLD", d.Attributes, `{pk:"a",v:1}`)
 	wantItem(t, "get after delete", get(t, env, name, key), "<nil>")

@@ -53,7 +53,7 @@ var _ = register("query-scan/paging-select-segments", func(t *testing.T, env *En
 	}
 	_, err := env.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(name), Select: types.SelectAllAttributes, ProjectionExpression: aws.String("sk"),
 		KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: item{":p": s("p")}})
-	wantErr(t, "select with projection", err, "ValidationException", "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
+	env.wantErr(t, "select with projection", err, "ValidationException", "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
 	// Parallel scan: the segments partition the table.
 	seen := map[string]int{}
 	for seg := int32(0); seg < 3; seg++ {
@@ -78,7 +78,7 @@ var _ = register("query-scan/paging-select-segments", func(t *testing.T, env *En
 		}
 	}
 	_, err = env.DB.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(name), Segment: aws.Int32(3), TotalSegments: aws.Int32(3)})
-	wantErr(t, "segment out of range", err, "ValidationException", "Segment")
+	env.wantErr(t, "segment out of range", err, "ValidationException", "Segment")
 })
 
 var _ = register("indexes/gsi-lsi-sparse", func(t *testing.T, env *Env) {
@@ -105,7 +105,7 @@ var _ = register("indexes/gsi-lsi-sparse", func(t *testing.T, env *Env) {
 	}
 	_, err := env.DB.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(name), IndexName: aws.String("byStatus"), Select: types.SelectAllAttributes,
 		KeyConditionExpression: aws.String("status_ = :s"), ExpressionAttributeValues: item{":s": s("open")}})
-	wantErr(t, "ALL_ATTRIBUTES on KEYS_ONLY gsi", err, "ValidationException", "Select type ALL_ATTRIBUTES is not supported for global secondary index byStatus")
+	env.wantErr(t, "ALL_ATTRIBUTES on KEYS_ONLY gsi", err, "ValidationException", "Select type ALL_ATTRIBUTES is not supported for global secondary index byStatus")
 	_, err = env.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item{"pk": s("a"), "sk": n("9"), "status_": n("1")}})
-	wantErr(t, "index key type", err, "ValidationException", "Type mismatch for Index Key status_")
+	env.wantErr(t, "index key type", err, "ValidationException", "Type mismatch for Index Key status_")
 })
