@@ -85,6 +85,9 @@ func ExitCode(ctx context.Context, err error, cmd *cobra.Command, w io.Writer) i
 	if errors.Is(err, cmdutil.SilentError) {
 		return ExitError
 	}
+	if ee := (*cmdutil.ExitError)(nil); errors.As(err, &ee) {
+		return ee.Code // a child's code wins, even after Ctrl-C reached it
+	}
 	if ctx.Err() != nil {
 		// The command stopped because the user interrupted it; whatever it
 		// returned is a consequence, and the shell already shows ^C.
