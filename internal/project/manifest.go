@@ -153,17 +153,7 @@ func decodeManifest(root *yaml.Node, errs *collector) *manifestDecoder {
 		d.api(v.val)
 	}
 	if v, ok := f["websocket"]; ok {
-		if w := d.fields(v.val, "websocket", "path"); w != nil {
-			if p, ok := w["path"]; ok {
-				if s, ok := d.str(p.val, "websocket.path"); ok {
-					if !strings.HasPrefix(s, "/") {
-						d.errorf(deref(p.val), "websocket.path %q must start with \"/\"", s)
-					} else {
-						d.m.WebSocket.Path = s
-					}
-				}
-			}
-		}
+		d.webSocket(v.key, v.val)
 	}
 	for _, c := range d.checks {
 		c()

@@ -85,11 +85,6 @@ type API struct {
 	APIKeys []string
 }
 
-// WebSocket is the push API.
-type WebSocket struct {
-	Path string
-}
-
 // KeyAttr is a key attribute and its scalar type (S, N or B).
 type KeyAttr struct {
 	Name string

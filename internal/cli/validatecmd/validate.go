@@ -13,6 +13,7 @@ import (
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
 	"github.com/sfapi/sfapi/internal/cli/iostreams"
 	"github.com/sfapi/sfapi/internal/emulator/apigw"
+	"github.com/sfapi/sfapi/internal/emulator/apigw/wsapi"
 	"github.com/sfapi/sfapi/internal/project"
 )
 
@@ -73,6 +74,9 @@ func validateRun(opts *ValidateOptions) error {
 	if err := checkAPI(opts, p); err != nil {
 		return err
 	}
+	if err := checkWebSocket(opts, p); err != nil {
+		return err
+	}
 	m := p.Manifest
 	fmt.Fprintf(opts.IO.Out, "ok: %s: %s\n", m.Name, strings.Join([]string{
 		count(len(m.Tables), "table"),
@@ -105,6 +109,23 @@ func checkAPI(opts *ValidateOptions, p *project.Project) error {
 		Doc: doc, File: p.OpenAPIFile(), Lines: lines, Source: src, Stage: p.Stage(),
 		Region: p.Region(), AccountID: p.AccountID(),
 	}) {
+		if pr.Warning {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", pr)
+			continue
+		}
+		list = append(list, &project.Error{File: pr.File, Line: pr.Line, Msg: pr.Message})
+	}
+	if len(list) > 0 {
+		return list
+	}
+	return nil
+}
+
+// checkWebSocket renders the WebSocket API's route templates
+// (wsapi.Check), reported as checkAPI reports the REST API's.
+func checkWebSocket(opts *ValidateOptions, p *project.Project) error {
+	var list project.ErrorList
+	for _, pr := range wsapi.Check(wsapi.Options{Spec: p.Manifest.WebSocket, Stage: p.Stage(), Region: p.Region(), AccountID: p.AccountID()}) {
 		if pr.Warning {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", pr)
 			continue

@@ -23,6 +23,9 @@
 // template with a sample request built from the request schema and reports
 // what would fail at run time, with file:line.
 //
+// WebSocket APIs (websocket.routes in sfapi.yaml) are run by subpackage
+// wsapi, on the push/ws transport.
+//
 // The whole document is parsed and checked in New so that a bad project stops
 // `sfapi dev` with file:line messages instead of failing on the first request.
 //

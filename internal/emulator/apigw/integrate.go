@@ -158,7 +158,10 @@ func (a *API) renderRequest(req *request, in *integration) ([]byte, mapping.Para
 }
 
 func (a *API) input(req *request, body []byte) mapping.Input {
-	return mapping.Input{Body: body, Params: req.params, Context: req.context, StageVariables: a.opts.StageVariables}
+	if req.prepared == nil {
+		req.prepared = mapping.NewContext(req.context)
+	}
+	return mapping.Input{Body: body, Params: req.params, Prepared: req.prepared, StageVariables: a.opts.StageVariables}
 }
 
 // mockStatus reads {"statusCode": N} from a mock request template's output.

@@ -60,14 +60,17 @@ func gatewayResponse(e gatewayError) *response {
 
 // request is the per-request state shared by validation and integrations.
 type request struct {
-	r         *http.Request
-	op        *operation
-	id        string
-	body      []byte
-	params    mapping.Params
-	multiQ    url.Values
-	multiH    http.Header
-	context   map[string]any
+	r       *http.Request
+	op      *operation
+	id      string
+	body    []byte
+	params  mapping.Params
+	multiQ  url.Values
+	multiH  http.Header
+	context map[string]any
+	// prepared is context converted for templates, on first render
+	// (after the checks that add to context, such as the API key's).
+	prepared  *mapping.Context
 	ctype     string // normalized request content type (default application/json)
 	stagePath string // the request path with the stage prefix
 }

@@ -44,7 +44,11 @@ func newRenderer(t *Template, in Input) *renderer {
 		in:      &inputObj{body: body, params: in.Params},
 	}
 	r.out = make([]byte, 0, len(t.src)+64)
-	r.ctx = contextMap(in.Context)
+	if in.Prepared != nil {
+		r.ctx = in.Prepared.m.clone(2)
+	} else {
+		r.ctx = contextMap(in.Context)
+	}
 	r.reqOvr = newMap(3)
 	r.reqOvr.put("header", newMap(0))
 	r.reqOvr.put("querystring", newMap(0))
@@ -62,31 +66,70 @@ func newRenderer(t *Template, in Input) *renderer {
 
 // contextMap converts Input.Context to template values (keys sorted, so
 // keySet() is deterministic).
+//
+// It runs for every render (a REST request renders two templates), so it
+// builds the entries in one pass: the keys of a Go map are unique, so no
+// entry needs the lookup put does, and the index of a large map is built
+// once at its final size.
 func contextMap(ctx map[string]any) *vmap {
-	m := newMap(len(ctx) + 2)
-	keys := make([]string, 0, len(ctx))
-	for k := range ctx {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		m.put(k, fromGo(ctx[k], 0))
-	}
-	return m
+	return contextMapDepth(ctx, -1, 2)
 }
 
 func stringMap(src map[string]string, fold bool) *vmap {
-	m := newMap(len(src))
-	m.fold = fold
+	keys := sortedKeys(src)
+	m := &vmap{ents: make([]mapEntry, len(keys)), fold: fold}
+	for i, k := range keys {
+		m.ents[i] = mapEntry{k, src[k]}
+	}
+	m.indexIfLarge()
+	return m
+}
+
+func sortedKeys[V any](src map[string]V) []string {
 	keys := make([]string, 0, len(src))
 	for k := range src {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	for _, k := range keys {
-		m.put(k, src[k])
+	return keys
+}
+
+// clone copies a context map and its nested maps and lists (scalars are
+// immutable and shared); spare is room for entries the renderer adds.
+func (m *vmap) clone(spare int) *vmap {
+	c := &vmap{ents: make([]mapEntry, len(m.ents), len(m.ents)+spare), fold: m.fold}
+	for i, e := range m.ents {
+		c.ents[i] = mapEntry{e.k, cloneValue(e.v)}
 	}
-	return m
+	if m.index != nil {
+		c.reindex()
+	}
+	return c
+}
+
+func cloneValue(v any) any {
+	switch v := v.(type) {
+	case *vmap:
+		return v.clone(0)
+	case *vlist:
+		l := &vlist{items: make([]any, len(v.items)), json: v.json}
+		for i, it := range v.items {
+			l.items[i] = cloneValue(it)
+		}
+		return l
+	}
+	return v
+}
+
+// builtIndexAfter: maps built here are read by a few lookups per render,
+// for which a linear scan beats building a hash index.
+const builtIndexAfter = 64
+
+// indexIfLarge builds the hash index of a map built without put.
+func (m *vmap) indexIfLarge() {
+	if len(m.ents) > builtIndexAfter {
+		m.reindex()
+	}
 }
 
 // fromGo converts caller-supplied context values to template values.
@@ -124,7 +167,7 @@ func fromGo(v any, depth int) any {
 	case float32:
 		return float64(v)
 	case map[string]any:
-		return contextMapDepth(v, depth)
+		return contextMapDepth(v, depth, 0)
 	case map[string]string:
 		return stringMap(v, false)
 	case []any:
@@ -145,16 +188,15 @@ func fromGo(v any, depth int) any {
 	return fmt.Sprint(v)
 }
 
-func contextMapDepth(src map[string]any, depth int) *vmap {
-	m := newMap(len(src))
-	keys := make([]string, 0, len(src))
-	for k := range src {
-		keys = append(keys, k)
+// contextMapDepth converts a nested context map; spare is room left for
+// entries the renderer adds (requestOverride, responseOverride).
+func contextMapDepth(src map[string]any, depth, spare int) *vmap {
+	keys := sortedKeys(src)
+	m := &vmap{ents: make([]mapEntry, len(keys), len(keys)+spare)}
+	for i, k := range keys {
+		m.ents[i] = mapEntry{k, fromGo(src[k], depth+1)}
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		m.put(k, fromGo(src[k], depth+1))
-	}
+	m.indexIfLarge()
 	return m
 }
 

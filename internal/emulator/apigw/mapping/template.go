@@ -100,9 +100,21 @@ type Input struct {
 	// Context backs $context. Nested maps (identity, authorizer, ...) are
 	// allowed; requestOverride and responseOverride are always replaced by
 	// fresh writable maps.
-	Context        map[string]any
+	Context map[string]any
+	// Prepared, when set, is used instead of Context: a $context converted
+	// once for the several renders of one request.
+	Prepared       *Context
 	StageVariables map[string]string
 }
+
+// Context is a $context converted to template values once, for several
+// renders (API Gateway renders a request's request template and then its
+// response template with the same $context). Each render works on its own
+// copy, so a template that changes $context changes nothing for the next.
+type Context struct{ m *vmap }
+
+// NewContext prepares ctx (see Input.Context) for Input.Prepared.
+func NewContext(ctx map[string]any) *Context { return &Context{m: contextMap(ctx)} }
 
 // Result is the output of one render plus the overrides the template set.
 type Result struct {

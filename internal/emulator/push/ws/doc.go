@@ -36,6 +36,19 @@
 // [/STAGE]/@connections/{connectionId}; any prefix before /@connections is
 // accepted as the stage. Unknown connections answer 410 GoneException.
 //
+// WebSocket API routes: with Options.Routes (package apigw/wsapi, from the
+// manifest's websocket.routes) the server runs $connect before completing
+// the handshake (a Refusal refuses the upgrade), hands every client message
+// to its route in order and sends back the route's reply, and runs
+// $disconnect after the close with the close status. Without Routes client
+// messages are read and dropped.
+//
+// Limits, as API Gateway's: a message over MaxFrameBytes (32 KB) closes the
+// connection with 1009 "Message too big"; no data message either way for
+// IdleTimeout (10 minutes) or MaxDuration (2 hours) after connecting closes
+// it with 1001 "Going away". Both are measured on Options.Now, checked
+// every SweepInterval.
+//
 // This package may import net/http, coder/websocket and push; it must not
 // import the AWS SDK or other emulator engines.
 package ws

@@ -35,7 +35,25 @@ const (
 	writeTimeout = 5 * time.Second
 	// pongTimeout is the least time a ping may wait for its pong.
 	pongTimeout = 10 * time.Second
+
+	// DefaultIdleTimeout is API Gateway's idle connection timeout: a
+	// connection with no data message either way for this long is closed.
+	DefaultIdleTimeout = 10 * time.Minute
+	// DefaultMaxDuration is API Gateway's maximum connection duration.
+	DefaultMaxDuration = 2 * time.Hour
+	// DefaultSweepInterval is how often a connection checks its idle and
+	// duration limits against the clock.
+	DefaultSweepInterval = time.Second
+	// MaxFrameBytes is API Gateway's WebSocket frame size limit: a larger
+	// message from a client closes the connection with 1009.
+	MaxFrameBytes = 32 * 1024
+	// routeQueue bounds client messages waiting for their route.
+	routeQueue = 16
 )
+
+// StatusGoingAway's reason as API Gateway sends it on idle timeout and at
+// the end of the maximum connection duration.
+const goingAwayReason = "Going away"
 
 // Options configures a Server.
 type Options struct {
@@ -50,8 +68,15 @@ type Options struct {
 	// websocket.AcceptOptions); same-origin and non-browser clients are
 	// always allowed.
 	OriginPatterns []string
-	// Now is the clock; nil means time.Now.
+	// Now is the clock; nil means time.Now. Idle timeout and maximum
+	// duration are measured on it.
 	Now func() time.Time
+	// Routes runs the WebSocket API's routes; nil serves push only.
+	Routes Routes
+	// IdleTimeout, MaxDuration and SweepInterval: zero means the
+	// defaults (API Gateway's 10 minutes and 2 hours, checked every
+	// second).
+	IdleTimeout, MaxDuration, SweepInterval time.Duration
 }
 
 // Server is an http.Handler serving WebSocket subscribers and the
@@ -68,11 +93,17 @@ type Server struct {
 }
 
 type conn struct {
-	id          string
-	ws          *websocket.Conn
-	direct      chan []byte
-	closeReq    chan websocket.StatusCode
-	closeOnce   sync.Once
+	id        string
+	ws        *websocket.Conn
+	direct    chan []byte
+	closeReq  chan closeRequest
+	closeOnce sync.Once
+	info      *ConnInfo
+	// closeCode and closeReason are the close status, recorded by the
+	// side that closed first ($context.disconnectStatusCode).
+	closeMu     sync.Mutex
+	closeCode   int
+	closeReason string
 	connectedAt time.Time
 	lastActive  atomic.Int64 // unix nanos
 	sourceIP    string
@@ -89,6 +120,15 @@ func NewServer(hub *push.Hub, opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.MaxDuration <= 0 {
+		opts.MaxDuration = DefaultMaxDuration
+	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = DefaultSweepInterval
 	}
 	opts.Path = strings.TrimSuffix(opts.Path, "/")
 	return &Server{hub: hub, opts: opts, log: opts.Logger.With("component", "ws"), conns: map[string]*conn{}}
@@ -148,22 +188,55 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 	if resumeErr == nil && !resume {
 		sub, after = s.hub.SubscribeLive(channel)
 	}
+	ip, _, splitErr := net.SplitHostPort(r.RemoteAddr)
+	if splitErr != nil {
+		ip = r.RemoteAddr
+	}
+	now := s.opts.Now()
+	info := &ConnInfo{ID: id, ConnectedAt: now, SourceIP: ip, UserAgent: r.UserAgent(), Host: r.Host,
+		Header: r.Header.Clone(), Query: r.URL.Query()}
+	if s.opts.Routes != nil && isUpgrade(r) {
+		// $connect runs before the handshake completes: a failed
+		// integration refuses the upgrade, as API Gateway does.
+		if ref := s.opts.Routes.Connect(r.Context(), info); ref != nil {
+			if sub != nil {
+				sub.Close()
+			}
+			s.log.Debug("connect refused", "connection_id", id, "status", ref.Status)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(ref.Status)
+			_, _ = w.Write(ref.Body)
+			return
+		}
+	}
 	wsc, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.opts.OriginPatterns})
 	if err != nil {
 		if sub != nil {
 			sub.Close()
 		}
 		s.log.Debug("websocket accept", "err", err)
+		if s.opts.Routes != nil && isUpgrade(r) {
+			s.opts.Routes.Disconnect(context.WithoutCancel(r.Context()), info, int(websocket.StatusAbnormalClosure), "")
+		}
 		return
 	}
-	ip, _, splitErr := net.SplitHostPort(r.RemoteAddr)
-	if splitErr != nil {
-		ip = r.RemoteAddr
-	}
-	now := s.opts.Now()
-	c := &conn{id: id, ws: wsc, direct: make(chan []byte, directBuffer), closeReq: make(chan websocket.StatusCode, 1),
-		connectedAt: now, sourceIP: ip, userAgent: r.UserAgent()}
+	// The read limit is enforced by the reader (readMessage) so that the
+	// close carries API Gateway's reason; this bound only stops the
+	// library from buffering more.
+	wsc.SetReadLimit(MaxFrameBytes + 1)
+	c := &conn{id: id, ws: wsc, direct: make(chan []byte, directBuffer), closeReq: make(chan closeRequest, 1),
+		connectedAt: now, sourceIP: ip, userAgent: r.UserAgent(), info: info}
 	c.lastActive.Store(now.UnixNano())
+	if s.opts.Routes != nil {
+		defer func() {
+			code, reason := c.closeStatus()
+			// The request context may be gone; $disconnect still runs,
+			// bounded like any integration.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+			defer cancel()
+			s.opts.Routes.Disconnect(ctx, info, code, reason)
+		}()
+	}
 	if resumeErr != nil {
 		s.writeNotice(r.Context(), c, notice{Notice: "bad-request", Message: resumeErr.Error()})
 		_ = wsc.Close(websocket.StatusPolicyViolation, "bad resume point")
@@ -183,7 +256,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 	s.conns[id] = c
 	s.mu.Unlock()
 	defer func() {
-		sub.Close()
+		if sub != nil {
+			sub.Close()
+		}
 		s.mu.Lock()
 		delete(s.conns, id)
 		s.mu.Unlock()
@@ -249,15 +324,68 @@ func (s *Server) run(parent context.Context, c *conn, sub *push.Subscription, f 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	// The reader keeps control frames (pong, close) flowing and counts
-	// client messages as activity; API Gateway routes have no meaning here.
+	// The reader keeps control frames (pong, close) flowing, counts
+	// client messages as activity and hands them to the routes, which run
+	// one at a time in order on a goroutine of their own so that a slow
+	// integration does not stall pongs.
+	var msgs chan []byte
+	if s.opts.Routes != nil {
+		msgs = make(chan []byte, routeQueue)
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case data := <-msgs:
+					reply := s.opts.Routes.Message(ctx, c.info, data)
+					if reply == nil {
+						continue
+					}
+					select {
+					case c.direct <- reply:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		})
+	}
 	wg.Go(func() {
 		defer cancel()
 		for {
-			if _, _, err := c.ws.Read(ctx); err != nil {
+			data, err := s.readMessage(ctx, c)
+			if err != nil {
+				if code := websocket.CloseStatus(err); code != -1 {
+					c.setCloseStatus(int(code), closeErrorReason(err))
+				}
 				return
 			}
 			c.lastActive.Store(s.opts.Now().UnixNano())
+			if msgs != nil {
+				select {
+				case msgs <- data:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	})
+	// Idle timeout and maximum duration, on the injectable clock.
+	wg.Go(func() {
+		t := time.NewTicker(s.opts.SweepInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				now := s.opts.Now()
+				idle := now.Sub(time.Unix(0, c.lastActive.Load()))
+				if idle >= s.opts.IdleTimeout || now.Sub(c.connectedAt) >= s.opts.MaxDuration {
+					c.requestClose(websocket.StatusGoingAway, goingAwayReason)
+					return
+				}
+			}
 		}
 	})
 	wg.Go(func() {
@@ -283,8 +411,9 @@ func (s *Server) run(parent context.Context, c *conn, sub *push.Subscription, f 
 		select {
 		case <-ctx.Done():
 			return
-		case code := <-c.closeReq:
-			_ = c.ws.Close(code, closeReason(code))
+		case req := <-c.closeReq:
+			c.setCloseStatus(int(req.code), req.reason)
+			_ = c.ws.Close(req.code, req.reason)
 			return
 		case msg, ok := <-sub.Messages():
 			if !ok {
@@ -294,8 +423,10 @@ func (s *Server) run(parent context.Context, c *conn, sub *push.Subscription, f 
 					// up before dropping it.
 					s.writeNotice(ctx, c, notice{Notice: "dropped", LastEventID: st.last,
 						Message: fmt.Sprintf("disconnected: more than %d events were waiting for this client; reconnect with ?after=%d to resume", s.hub.Buffer(), st.last)})
+					c.setCloseStatus(int(websocket.StatusTryAgainLater), "slow consumer")
 					_ = c.ws.Close(websocket.StatusTryAgainLater, "slow consumer")
 				default:
+					c.setCloseStatus(int(websocket.StatusGoingAway), "server shutting down")
 					_ = c.ws.Close(websocket.StatusGoingAway, "server shutting down")
 				}
 				return
@@ -312,11 +443,67 @@ func (s *Server) run(parent context.Context, c *conn, sub *push.Subscription, f 
 	}
 }
 
-func closeReason(code websocket.StatusCode) string {
-	if code == websocket.StatusGoingAway {
-		return "server shutting down"
+// closeRequest asks a connection's writer to close it.
+type closeRequest struct {
+	code   websocket.StatusCode
+	reason string
+}
+
+// readMessage reads one data message, enforcing the frame limit with API
+// Gateway's close (1009). coder/websocket hands over whole messages, so
+// the limit applies to the message: a client that sends each message as
+// one frame (browsers, most libraries) sees AWS's behaviour.
+func (s *Server) readMessage(ctx context.Context, c *conn) ([]byte, error) {
+	_, r, err := c.ws.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxFrameBytes+1))
+	if err == nil && len(data) > MaxFrameBytes {
+		c.setCloseStatus(int(websocket.StatusMessageTooBig), messageTooBig)
+		_ = c.ws.Close(websocket.StatusMessageTooBig, messageTooBig)
+		return nil, fmt.Errorf("message larger than %d bytes", MaxFrameBytes)
+	}
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		c.setCloseStatus(int(websocket.StatusMessageTooBig), messageTooBig)
+	}
+	return data, err
+}
+
+const messageTooBig = "Message too big"
+
+func closeErrorReason(err error) string {
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Reason
 	}
 	return ""
+}
+
+// setCloseStatus records the close status unless one is recorded.
+func (c *conn) setCloseStatus(code int, reason string) {
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	if c.closeCode == 0 {
+		c.closeCode, c.closeReason = code, reason
+	}
+}
+
+// closeStatus is the recorded close status, 1006 (abnormal closure) when
+// the connection ended without one.
+func (c *conn) closeStatus() (int, string) {
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	if c.closeCode == 0 {
+		return int(websocket.StatusAbnormalClosure), ""
+	}
+	return c.closeCode, c.closeReason
+}
+
+// isUpgrade reports whether r asks for a WebSocket upgrade; other requests
+// are refused by websocket.Accept and never reach the routes.
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 func (s *Server) write(ctx context.Context, c *conn, msg []byte) bool {
@@ -330,8 +517,8 @@ func (s *Server) write(ctx context.Context, c *conn, msg []byte) bool {
 	return true
 }
 
-func (c *conn) requestClose(code websocket.StatusCode) {
-	c.closeOnce.Do(func() { c.closeReq <- code })
+func (c *conn) requestClose(code websocket.StatusCode, reason string) {
+	c.closeOnce.Do(func() { c.closeReq <- closeRequest{code, reason} })
 }
 
 func (s *Server) lookup(id string) *conn {
@@ -353,7 +540,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
 	for _, c := range s.conns {
-		c.requestClose(websocket.StatusGoingAway)
+		c.requestClose(websocket.StatusGoingAway, "server shutting down")
 	}
 	s.mu.Unlock()
 	done := make(chan struct{})
@@ -408,7 +595,7 @@ func (s *Server) manage(w http.ResponseWriter, r *http.Request, id string) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(info)
 	case http.MethodDelete:
-		c.requestClose(websocket.StatusNormalClosure)
+		c.requestClose(websocket.StatusNormalClosure, "")
 		w.WriteHeader(http.StatusNoContent)
 	case http.MethodPost:
 		data, err := io.ReadAll(io.LimitReader(r.Body, MaxPostBytes+1))
