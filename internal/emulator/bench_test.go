@@ -161,6 +161,9 @@ func BenchmarkPostGopherP99(b *testing.B) {
 
 func startBench(b *testing.B) (emulator.Endpoints, *emulator.Emulator) {
 	b.Helper()
+	// The collector settings `sfapi dev` runs with (GOGC/GOMEMLIMIT in the
+	// environment still win).
+	emulator.TuneGC()
 	p, err := project.Load("../../examples/gophers")
 	if err != nil {
 		b.Fatal(err)

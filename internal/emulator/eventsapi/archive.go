@@ -160,6 +160,31 @@ func (a *api) listArchives(_ context.Context, body []byte) (any, error) {
 	return out, nil
 }
 
+// updateArchiveInput keeps absent members apart from empty ones: an
+// absent member leaves the archive's value as it was.
+type updateArchiveInput struct {
+	ArchiveName   string  `json:"ArchiveName"`
+	Description   *string `json:"Description"`
+	EventPattern  *string `json:"EventPattern"`
+	RetentionDays *int    `json:"RetentionDays"`
+}
+
+func (a *api) updateArchive(_ context.Context, body []byte) (any, error) {
+	var in updateArchiveInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("archiveName", in.ArchiveName); err != nil {
+		return nil, err
+	}
+	info, err := a.r.UpdateArchive(push.ArchiveUpdate{Name: in.ArchiveName, Description: in.Description,
+		EventPattern: in.EventPattern, RetentionDays: in.RetentionDays})
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	return archiveOut{ArchiveArn: info.ARN, State: info.State, CreationTime: epoch(info.CreationTime)}, nil
+}
+
 func (a *api) deleteArchive(_ context.Context, body []byte) (any, error) {
 	var in archiveInput
 	if err := awsjson.Decode(body, &in); err != nil {
@@ -232,4 +257,19 @@ func (a *api) listReplays(_ context.Context, body []byte) (any, error) {
 		out.Replays = append(out.Replays, v)
 	}
 	return out, nil
+}
+
+func (a *api) cancelReplay(_ context.Context, body []byte) (any, error) {
+	var in replayInput
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("replayName", in.ReplayName); err != nil {
+		return nil, err
+	}
+	ri, err := a.r.CancelReplay(in.ReplayName)
+	if err != nil {
+		return nil, wireErr(err)
+	}
+	return replayOut{ReplayArn: ri.ARN, State: ri.State, StateReason: ri.StateReason}, nil
 }

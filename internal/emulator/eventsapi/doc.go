@@ -1,6 +1,8 @@
 // Package eventsapi is the EventBridge wire protocol (awsJson1_1, target
 // prefix "AWSEvents") over push.Router: PutEvents, rules, targets, event
-// buses and TestEventPattern.
+// buses, TestEventPattern, and archives and replays (archive.go: Create,
+// Update, Describe, List, DeleteArchive; Start, Cancel, Describe,
+// ListReplays).
 //
 // Target ARNs accepted by PutTargets (see push.Router for delivery):
 //

@@ -43,9 +43,11 @@ func Register(mux *awsjson.Mux, r *push.Router) {
 			"DescribeArchive":   a.describeArchive,
 			"ListArchives":      a.listArchives,
 			"DeleteArchive":     a.deleteArchive,
+			"UpdateArchive":     a.updateArchive,
 			"StartReplay":       a.startReplay,
 			"DescribeReplay":    a.describeReplay,
 			"ListReplays":       a.listReplays,
+			"CancelReplay":      a.cancelReplay,
 		},
 	})
 }

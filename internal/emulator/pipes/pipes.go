@@ -53,6 +53,14 @@ type Filter interface {
 	MatchJSON(doc []byte) bool
 }
 
+// ValueFilter is a Filter that can also match a document the pipe already
+// decoded (encoding/json into any), so a record is parsed once, not once
+// per filter.
+type ValueFilter interface {
+	Filter
+	MatchValue(doc any) bool
+}
+
 // Config is one pipe's settings, named after AWS::Pipes::Pipe's
 // DynamoDBStreamParameters.
 type Config struct {
@@ -69,6 +77,11 @@ type Config struct {
 	// MaxRecordAge is 0 for "no limit" (AWS's -1).
 	MaxRecordAge time.Duration
 	Bisect       bool
+	// BisectPartialFailures is OnPartialBatchItemFailure AUTOMATIC_BISECT:
+	// after a partial batch response, the records from the first failed
+	// one on are halved and each half retried, down to the failing record.
+	// Without it they are retried as one batch.
+	BisectPartialFailures bool
 	// InputTemplate shapes each record: "<$.json.path>" placeholders are
 	// replaced by the value at that path. Empty means the record itself.
 	InputTemplate string
@@ -137,8 +150,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // Run polls until ctx is done. It returns nil on cancellation and an error
-// only when the checkpoint store fails.
-func (p *Pipe) Run(ctx context.Context) error {
+// only when the checkpoint store fails. The checkpoint is committed off the
+// delivery path (see checkpointer) and flushed before Run returns.
+func (p *Pipe) Run(ctx context.Context) (err error) {
 	pos, ok, err := p.store.Checkpoint(p.cfg.Name)
 	if err != nil {
 		return err
@@ -151,6 +165,12 @@ func (p *Pipe) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	ck := newCheckpointer(p.store, p.cfg.Name)
+	defer func() {
+		if cerr := ck.close(); err == nil {
+			err = cerr
+		}
+	}()
 	for ctx.Err() == nil {
 		recs, err := p.next(ctx, pos)
 		if err != nil {
@@ -166,19 +186,25 @@ func (p *Pipe) Run(ctx context.Context) error {
 		if len(recs) == 0 {
 			continue
 		}
-		if err := p.process(ctx, recs); err != nil {
+		if err := p.process(ctx, recs, ck); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
 		pos = recs[len(recs)-1].SequenceNumber
-		if err := p.store.SaveCheckpoint(p.cfg.Name, pos); err != nil {
+		if err := ck.advance(pos); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// readAhead is how many records one poll reads at least: most records of
+// a busy table are usually filtered out (a job's own updates), and reading
+// them in bigger slices lets one delivery round and one checkpoint commit
+// cover many of them. 1,000 is GetRecords' maximum.
+const readAhead = 1000
 
 // next waits for records after pos and gathers a batch, waiting up to the
 // batching window for it to fill.
@@ -186,9 +212,10 @@ func (p *Pipe) next(ctx context.Context, pos string) ([]Record, error) {
 	if err := p.src.Wait(ctx, pos); err != nil {
 		return nil, err
 	}
-	// With parallel lanes one read feeds a batch to each lane.
+	// With parallel lanes one read feeds a batch to each lane; the
+	// batching window waits for that many records at most.
 	limit := p.cfg.BatchSize * p.cfg.ParallelizationFactor
-	recs, err := p.src.Read(ctx, pos, limit)
+	recs, err := p.src.Read(ctx, pos, max(limit, readAhead))
 	if err != nil || len(recs) >= limit || p.cfg.BatchingWindow <= 0 {
 		return recs, err
 	}
@@ -211,10 +238,12 @@ func (p *Pipe) next(ctx context.Context, pos string) ([]Record, error) {
 
 // process filters and delivers one read batch; it returns once every
 // record was accepted by the target or parked in the on-failure queue.
-func (p *Pipe) process(ctx context.Context, recs []Record) error {
+// On the in-order path (one lane) it moves the checkpoint after each
+// accepted batch; with parallel lanes Run moves it once every lane is done.
+func (p *Pipe) process(ctx context.Context, recs []Record, ck *checkpointer) error {
 	kept := make([]Record, 0, len(recs))
 	for _, r := range recs {
-		body, err := withSourceARN(r.Body, p.cfg.SourceARN)
+		body, doc, err := p.prepare(r.Body)
 		if err != nil {
 			// A record that is not a JSON object cannot be filtered or
 			// delivered; park it rather than drop it.
@@ -224,7 +253,7 @@ func (p *Pipe) process(ctx context.Context, recs []Record) error {
 			continue
 		}
 		r.Body = body
-		if p.accepts(body) {
+		if p.accepts(body, doc) {
 			kept = append(kept, r)
 		}
 	}
@@ -232,17 +261,24 @@ func (p *Pipe) process(ctx context.Context, recs []Record) error {
 		return nil
 	}
 	if p.cfg.ParallelizationFactor == 1 {
-		return p.deliverChunks(ctx, kept)
+		return p.deliverChunks(ctx, kept, ck)
 	}
 	return p.deliverParallel(ctx, kept)
 }
 
-// deliverChunks delivers records in order, BatchSize at a time.
-func (p *Pipe) deliverChunks(ctx context.Context, recs []Record) error {
+// deliverChunks delivers records in order, BatchSize at a time. With a
+// checkpointer (in-order delivery of a whole shard) the checkpoint follows
+// each batch once it was accepted or parked.
+func (p *Pipe) deliverChunks(ctx context.Context, recs []Record, ck *checkpointer) error {
 	for len(recs) > 0 {
 		n := min(len(recs), p.cfg.BatchSize)
-		if err := p.deliver(ctx, recs[:n]); err != nil {
+		if err := p.deliver(ctx, recs[:n], ck); err != nil {
 			return err
+		}
+		if ck != nil {
+			if err := ck.advance(recs[n-1].SequenceNumber); err != nil {
+				return err
+			}
 		}
 		recs = recs[n:]
 	}
@@ -264,7 +300,8 @@ func (p *Pipe) deliverParallel(ctx context.Context, recs []Record) error {
 	var g errgroup.Group
 	for _, lane := range lanes {
 		if len(lane) > 0 {
-			g.Go(func() error { return p.deliverChunks(ctx, lane) })
+			// A lane's progress is not the shard's: no checkpointer.
+			g.Go(func() error { return p.deliverChunks(ctx, lane, nil) })
 		}
 	}
 	return g.Wait()
@@ -281,21 +318,93 @@ func itemKey(doc []byte) string {
 	return string(r.DynamoDB.Keys)
 }
 
-func (p *Pipe) accepts(doc []byte) bool {
+func (p *Pipe) accepts(body []byte, doc map[string]any) bool {
 	if len(p.cfg.Filters) == 0 {
 		return true
 	}
 	for _, f := range p.cfg.Filters {
-		if f.MatchJSON(doc) {
+		if vf, ok := f.(ValueFilter); ok {
+			if vf.MatchValue(doc) {
+				return true
+			}
+		} else if f.MatchJSON(body) {
 			return true
 		}
 	}
 	return false
 }
 
+// prepare decodes a record once, for the filters, and adds the pipe's
+// source ARN as eventSourceARN (re-encoding only when the source did not
+// set it already).
+func (p *Pipe) prepare(body json.RawMessage) (json.RawMessage, map[string]any, error) {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, nil, fmt.Errorf("record is not a JSON object: %w", err)
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, nil, errors.New("record is not a JSON object")
+	}
+	if arn := p.cfg.SourceARN; arn != "" && doc["eventSourceARN"] != arn {
+		var err error
+		if body, err = withSourceARN(body, arn); err != nil {
+			return nil, nil, err
+		}
+		doc["eventSourceARN"] = arn
+	}
+	return body, doc, nil
+}
+
+// PartialFailure is the error a target returns when it processed a batch
+// but reports some records as failed, as Lambda and Step Functions targets
+// do with a partial batch response ({"batchItemFailures":
+// [{"itemIdentifier": "<sequence number>"}]}). The records before the
+// first failed one count as accepted; the pipe retries from that one.
+type PartialFailure struct {
+	// ItemIdentifiers are the failed records' sequence numbers.
+	ItemIdentifiers []string
+}
+
+func (e *PartialFailure) Error() string {
+	return fmt.Sprintf("target reported %d failed batch items (first %q)", len(e.ItemIdentifiers), firstOr(e.ItemIdentifiers))
+}
+
+func firstOr(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// firstFailed returns the index in recs of the earliest record a partial
+// batch response names, or -1 when the response names none of them or an
+// empty identifier: AWS then treats the whole batch as failed.
+func firstFailed(recs []Record, ids []string) int {
+	if len(ids) == 0 {
+		return -1
+	}
+	pos := make(map[string]int, len(recs))
+	for i, r := range recs {
+		pos[r.SequenceNumber] = i
+	}
+	first := len(recs)
+	for _, id := range ids {
+		i, ok := pos[id]
+		if !ok {
+			return -1
+		}
+		first = min(first, i)
+	}
+	return first
+}
+
 // deliver invokes the target with retries; on exhaustion it bisects (when
-// enabled) or parks the batch.
-func (p *Pipe) deliver(ctx context.Context, recs []Record) error {
+// enabled) or parks the batch. A partial batch response accepts the
+// records before the first failed one: the checkpoint (ck, on the
+// in-order path) moves to just before it, and the retry starts from it —
+// halving the rest first when OnPartialBatchItemFailure is AUTOMATIC_BISECT.
+func (p *Pipe) deliver(ctx context.Context, recs []Record, ck *checkpointer) error {
 	batch, err := p.batch(recs)
 	if err != nil {
 		return p.store.Park(p.cfg.Name, recs, "InputTransformationFailed", err.Error(), 0)
@@ -305,6 +414,10 @@ func (p *Pipe) deliver(ctx context.Context, recs []Record) error {
 	for {
 		err := p.tgt.Invoke(ctx, batch)
 		if err == nil {
+			if p.log.Enabled(ctx, slog.LevelDebug) {
+				p.log.DebugContext(ctx, "batch delivered", "records", len(recs), "first", recs[0].SequenceNumber,
+					"last", recs[len(recs)-1].SequenceNumber, "keys", recordKeys(recs), "attempts", attempts+1)
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -312,12 +425,33 @@ func (p *Pipe) deliver(ctx context.Context, recs []Record) error {
 		}
 		attempts++
 		p.log.Warn("target failed", "records", len(recs), "attempt", attempts, "err", err)
-		if p.cfg.Bisect && len(recs) > 1 {
+		bisect := p.cfg.Bisect
+		var pf *PartialFailure
+		if errors.As(err, &pf) {
+			bisect = p.cfg.BisectPartialFailures
+			if i := firstFailed(recs, pf.ItemIdentifiers); i > 0 {
+				if ck != nil {
+					if err := ck.advance(recs[i-1].SequenceNumber); err != nil {
+						return err
+					}
+				}
+				recs = recs[i:]
+				if batch, err = p.batch(recs); err != nil {
+					return p.store.Park(p.cfg.Name, recs, "InputTransformationFailed", err.Error(), 0)
+				}
+			}
+		}
+		if bisect && len(recs) > 1 {
 			half := len(recs) / 2
-			if err := p.deliver(ctx, recs[:half]); err != nil {
+			if err := p.deliver(ctx, recs[:half], ck); err != nil {
 				return err
 			}
-			return p.deliver(ctx, recs[half:])
+			if ck != nil {
+				if err := ck.advance(recs[half-1].SequenceNumber); err != nil {
+					return err
+				}
+			}
+			return p.deliver(ctx, recs[half:], ck)
 		}
 		if p.exhausted(attempts, recs) {
 			return p.store.Park(p.cfg.Name, recs, "TargetInvocationFailed", err.Error(), attempts)
@@ -383,13 +517,12 @@ func (p *Pipe) batch(recs []Record) (Batch, error) {
 	return b, nil
 }
 
+// withSourceARN sets eventSourceARN on a record, keeping every other
+// member's encoding as it was.
 func withSourceARN(doc json.RawMessage, arn string) (json.RawMessage, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &m); err != nil {
 		return nil, fmt.Errorf("record is not a JSON object: %w", err)
-	}
-	if arn == "" {
-		return doc, nil
 	}
 	a, _ := json.Marshal(arn)
 	m["eventSourceARN"] = a
@@ -406,4 +539,21 @@ func SanitizeName(s string) string {
 		s = s[:80]
 	}
 	return s
+}
+
+// recordKeys lists the stream records' keys as JSON text, for the debug
+// log (`sfapi logs --job` finds a job's batches by its key).
+func recordKeys(recs []Record) []string {
+	keys := make([]string, 0, len(recs))
+	for _, r := range recs {
+		var rec struct {
+			Dynamodb struct {
+				Keys json.RawMessage
+			}
+		}
+		if json.Unmarshal(r.Body, &rec) == nil && len(rec.Dynamodb.Keys) > 0 {
+			keys = append(keys, string(rec.Dynamodb.Keys))
+		}
+	}
+	return keys
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator/kv"
@@ -17,11 +18,17 @@ import (
 const (
 	ArchiveEnabled = "ENABLED"
 
-	ReplayStarting  = "STARTING"
-	ReplayRunning   = "RUNNING"
-	ReplayCompleted = "COMPLETED"
-	ReplayFailed    = "FAILED"
+	ReplayStarting   = "STARTING"
+	ReplayRunning    = "RUNNING"
+	ReplayCancelling = "CANCELLING"
+	ReplayCancelled  = "CANCELLED"
+	ReplayCompleted  = "COMPLETED"
+	ReplayFailed     = "FAILED"
 )
+
+// CodeIllegalStatus is EventBridge's error for an operation the resource's
+// state does not allow (cancelling a finished replay).
+const CodeIllegalStatus = "IllegalStatusException"
 
 // ReplayNameField is the member EventBridge adds to a replayed event.
 const ReplayNameField = "replay-name"
@@ -131,7 +138,7 @@ func (r *Router) OpenArchives(db *kv.DB) error {
 			if err := json.Unmarshal(v, &ri); err != nil {
 				return err
 			}
-			if ri.State == ReplayStarting || ri.State == ReplayRunning {
+			if ri.State == ReplayStarting || ri.State == ReplayRunning || ri.State == ReplayCancelling {
 				stale = append(stale, ri)
 			}
 			return nil
@@ -139,7 +146,12 @@ func (r *Router) OpenArchives(db *kv.DB) error {
 			return err
 		}
 		for _, ri := range stale {
-			ri.State, ri.StateReason, ri.ReplayEndTime = ReplayFailed, "interrupted: sfapi stopped during the replay", r.opts.Now().UTC()
+			if ri.State == ReplayCancelling {
+				// The cancel was accepted; the restart completes it.
+				ri.State, ri.ReplayEndTime = ReplayCancelled, r.opts.Now().UTC()
+			} else {
+				ri.State, ri.StateReason, ri.ReplayEndTime = ReplayFailed, "interrupted: sfapi stopped during the replay", r.opts.Now().UTC()
+			}
 			data, _ := json.Marshal(ri)
 			if err := rb.Put([]byte(ri.Name), data); err != nil {
 				return err
@@ -252,6 +264,62 @@ func (r *Router) DescribeArchive(name string) (ArchiveInfo, error) {
 	return a.info, nil
 }
 
+// ArchiveUpdate is UpdateArchive's input: nil members keep their value.
+type ArchiveUpdate struct {
+	Name          string
+	Description   *string
+	EventPattern  *string // "" archives every event of the bus
+	RetentionDays *int
+}
+
+// UpdateArchive changes an archive's description, event pattern or
+// retention; events archived before keep being archived (a narrower
+// pattern only affects new events, as in EventBridge). A shorter retention
+// applies from the next archived event on.
+func (r *Router) UpdateArchive(u ArchiveUpdate) (ArchiveInfo, error) {
+	var pat *Pattern
+	if u.EventPattern != nil && *u.EventPattern != "" {
+		p, err := CompilePattern([]byte(*u.EventPattern))
+		if err != nil {
+			return ArchiveInfo{}, errorf(CodeInvalidEventPattern, "%v", err)
+		}
+		pat = p
+	}
+	if u.RetentionDays != nil && *u.RetentionDays < 0 {
+		return ArchiveInfo{}, errorf(CodeValidation, "RetentionDays must not be negative")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	db, err := r.archivesDB()
+	if err != nil {
+		return ArchiveInfo{}, err
+	}
+	a, ok := r.archives[u.Name]
+	if !ok {
+		return ArchiveInfo{}, errorf(CodeResourceNotFound, "Archive %s does not exist.", u.Name)
+	}
+	info := a.info
+	if u.Description != nil {
+		info.Description = *u.Description
+	}
+	if u.EventPattern != nil {
+		info.EventPattern = *u.EventPattern
+	}
+	if u.RetentionDays != nil {
+		info.RetentionDays = *u.RetentionDays
+	}
+	if err := db.Update(func(tx *kv.Tx) error { return putArchive(tx, info) }); err != nil {
+		return ArchiveInfo{}, fmt.Errorf("update archive %s: %w", u.Name, err)
+	}
+	// Counts may have moved while the update committed: keep them.
+	info.EventCount, info.SizeBytes = a.info.EventCount, a.info.SizeBytes
+	a.info = info
+	if u.EventPattern != nil {
+		a.pattern = pat
+	}
+	return a.info, nil
+}
+
 // ListArchives lists archives, sorted by name, filtered by name prefix and
 // source bus ARN.
 func (r *Router) ListArchives(prefix, sourceARN string) ([]ArchiveInfo, error) {
@@ -308,9 +376,11 @@ func (r *Router) archiveEvent(busName string, doc any, raw []byte) error {
 	r.mu.RLock()
 	db := r.archiveDB
 	var targets []*archive
+	var retention []int // UpdateArchive may change it: read under the lock
 	for _, a := range r.archives {
 		if a.bus == busName && (a.pattern == nil || a.pattern.MatchValue(doc)) {
 			targets = append(targets, a)
+			retention = append(retention, a.info.RetentionDays)
 		}
 	}
 	r.mu.RUnlock()
@@ -331,10 +401,10 @@ func (r *Router) archiveEvent(busName string, doc any, raw []byte) error {
 			if err := b.Put(key, raw); err != nil {
 				return err
 			}
-			if a.info.RetentionDays <= 0 {
+			if retention[i] <= 0 {
 				continue
 			}
-			cutoff := binary.BigEndian.AppendUint64(nil, uint64(now.Add(-time.Duration(a.info.RetentionDays)*24*time.Hour).UnixNano()))
+			cutoff := binary.BigEndian.AppendUint64(nil, uint64(now.Add(-time.Duration(retention[i])*24*time.Hour).UnixNano()))
 			var old [][]byte
 			c := b.Cursor()
 			for k, v := c.First(); k != nil && string(k[:8]) < string(cutoff); k, v = c.Next() {
@@ -420,24 +490,118 @@ func (r *Router) StartReplay(spec ReplaySpec) (ReplayInfo, error) {
 	if exists {
 		return ReplayInfo{}, errorf(CodeResourceAlreadyExists, "Replay %s already exists.", spec.Name)
 	}
-	r.mu.RLock()
+	r.mu.Lock()
 	closed := r.closed
+	ctx, cancel := context.WithCancel(r.ctx)
+	lr := &liveReplay{cancel: cancel}
 	if !closed {
 		r.wg.Add(1)
+		if r.replays == nil {
+			r.replays = map[string]*liveReplay{}
+		}
+		r.replays[spec.Name] = lr
 	}
-	r.mu.RUnlock()
+	r.mu.Unlock()
 	if closed {
+		cancel()
 		return ReplayInfo{}, errorf(CodeValidation, "the event bus router is closed")
 	}
 	go func() {
 		defer r.wg.Done()
-		r.runReplay(r.ctx, db, a.info.Name, a.bus, ri)
+		defer cancel()
+		r.runReplay(ctx, db, a.info.Name, a.bus, ri, lr)
+		r.mu.Lock()
+		delete(r.replays, ri.Name)
+		r.mu.Unlock()
 	}()
 	return ri, nil
 }
 
-func (r *Router) runReplay(ctx context.Context, db *kv.DB, archiveName, busName string, ri ReplayInfo) {
-	save := func() {
+// liveReplay is a replay in progress. mu orders its state writes: the
+// replay's own saves and CancelReplay's, so a CANCELLING state is never
+// overwritten by RUNNING and a finished replay is never marked CANCELLING.
+type liveReplay struct {
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	cancelled bool // CancelReplay accepted
+	done      bool // the final state is stored
+}
+
+// CancelReplay stops a STARTING or RUNNING replay: it is CANCELLING at
+// once (the returned state) and CANCELLED when the replay loop has
+// stopped, before its next event. Events already replayed stay delivered.
+// A replay in any other state fails with IllegalStatusException.
+func (r *Router) CancelReplay(name string) (ReplayInfo, error) {
+	r.mu.RLock()
+	db, err := r.archivesDB()
+	lr := r.replays[name]
+	r.mu.RUnlock()
+	if err != nil {
+		return ReplayInfo{}, err
+	}
+	if lr != nil {
+		lr.mu.Lock()
+		if !lr.done && !lr.cancelled {
+			ri, err := r.setReplayState(db, name, ReplayCancelling)
+			if err != nil {
+				lr.mu.Unlock()
+				return ReplayInfo{}, err
+			}
+			lr.cancelled = true
+			lr.mu.Unlock()
+			lr.cancel()
+			return ri, nil
+		}
+		lr.mu.Unlock()
+	}
+	ri, err := r.DescribeReplay(name)
+	if err != nil {
+		return ReplayInfo{}, err
+	}
+	return ReplayInfo{}, errorf(CodeIllegalStatus, "Replay %s is %s and cannot be cancelled.", name, ri.State)
+}
+
+// setReplayState durably changes a stored replay's state.
+func (r *Router) setReplayState(db *kv.DB, name, state string) (ReplayInfo, error) {
+	var ri ReplayInfo
+	err := db.Update(func(tx *kv.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketReplays)
+		if err != nil {
+			return err
+		}
+		v := b.Get([]byte(name))
+		if v == nil {
+			return errorf(CodeResourceNotFound, "Replay %s does not exist.", name)
+		}
+		if err := json.Unmarshal(v, &ri); err != nil {
+			return err
+		}
+		ri.State = state
+		data, err := json.Marshal(ri)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(name), data)
+	})
+	if err != nil {
+		return ReplayInfo{}, fmt.Errorf("replay %s: %w", name, err)
+	}
+	return ri, nil
+}
+
+func (r *Router) runReplay(ctx context.Context, db *kv.DB, archiveName, busName string, ri ReplayInfo, lr *liveReplay) {
+	save := func(final bool) {
+		lr.mu.Lock()
+		defer lr.mu.Unlock()
+		if lr.cancelled {
+			if final {
+				ri.State, ri.StateReason = ReplayCancelled, ""
+			} else {
+				ri.State = ReplayCancelling
+			}
+		}
+		lr.done = final
 		if err := db.Update(func(tx *kv.Tx) error {
 			b, err := tx.CreateBucketIfNotExists(bucketReplays)
 			if err != nil {
@@ -450,7 +614,7 @@ func (r *Router) runReplay(ctx context.Context, db *kv.DB, archiveName, busName 
 		}
 	}
 	ri.State = ReplayRunning
-	save()
+	save(false)
 	type stored struct {
 		at  time.Time
 		raw []byte
@@ -475,7 +639,7 @@ func (r *Router) runReplay(ctx context.Context, db *kv.DB, archiveName, busName 
 	if err != nil {
 		ri.State, ri.StateReason = ReplayFailed, err.Error()
 		ri.ReplayEndTime = r.opts.Now().UTC()
-		save()
+		save(true)
 		return
 	}
 	var only map[string]bool
@@ -500,7 +664,7 @@ func (r *Router) runReplay(ctx context.Context, db *kv.DB, archiveName, busName 
 		ri.State = ReplayCompleted
 	}
 	ri.ReplayEndTime = r.opts.Now().UTC()
-	save()
+	save(true)
 }
 
 // withReplayName adds "replay-name" as the event's last member.

@@ -91,3 +91,44 @@ func TestArchiveRetention(t *testing.T) {
 		t.Fatalf("reopened: %+v, want %+v", info2, info)
 	}
 }
+
+// A restart completes an accepted cancel (CANCELLING → CANCELLED) and
+// fails a replay it interrupted.
+func TestOpenArchivesSettlesInterruptedReplays(t *testing.T) {
+	t.Parallel()
+	db, err := kv.Open(filepath.Join(t.TempDir(), "events.db"), kv.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *kv.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketReplays)
+		if err != nil {
+			return err
+		}
+		for name, state := range map[string]string{"c": ReplayCancelling, "r": ReplayRunning, "d": ReplayCompleted} {
+			data, _ := json.Marshal(ReplayInfo{Name: name, State: state})
+			if err := b.Put([]byte(name), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRouter(RouterOptions{Synchronous: true})
+	defer r.Close(context.Background())
+	if err := r.OpenArchives(db); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"c": ReplayCancelled, "r": ReplayFailed, "d": ReplayCompleted} {
+		ri, err := r.DescribeReplay(name)
+		if err != nil || ri.State != want {
+			t.Fatalf("replay %s: %+v, %v; want %s", name, ri, err, want)
+		}
+	}
+	if _, err := r.CancelReplay("c"); ErrorCode(err) != CodeIllegalStatus {
+		t.Fatalf("CancelReplay of a settled replay: %v", err)
+	}
+}

@@ -130,6 +130,12 @@ func (l *EventLog) snapshot() []LoggedEvent {
 	return append([]LoggedEvent(nil), l.pending...)
 }
 
+// logFlushInterval is the least time between two writes of the log: a
+// busy Hub (two events per gophers job) would otherwise commit once per
+// event or two. Events published meanwhile share the next write; a kill
+// -9 may lose that much more of the log (the events were delivered live).
+const logFlushInterval = 10 * time.Millisecond
+
 func (l *EventLog) writer() {
 	defer close(l.stopped)
 	for {
@@ -140,6 +146,14 @@ func (l *EventLog) writer() {
 			return
 		}
 		l.flush()
+		t := time.NewTimer(logFlushInterval)
+		select {
+		case <-t.C:
+		case <-l.done:
+			t.Stop()
+			l.flush()
+			return
+		}
 	}
 }
 

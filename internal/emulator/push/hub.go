@@ -1,6 +1,7 @@
 package push
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"sync"
@@ -223,6 +224,9 @@ func (h *Hub) Publish(channel string, msg []byte) int {
 			h.log.Warn("disconnect slow subscriber", "channel", channel, "buffer", h.buffer)
 			h.removeLocked(s, ErrSlowSubscriber)
 		}
+	}
+	if h.log.Enabled(context.Background(), slog.LevelDebug) { // `sfapi logs` is following
+		h.log.Debug("pushed", "channel", channel, "event_id", m.ID, "subscribers", n, "message", logText(string(msg)))
 	}
 	return n
 }

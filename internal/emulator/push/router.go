@@ -122,6 +122,8 @@ type Router struct {
 	// archiveDB is nil until OpenArchives; archives by name.
 	archiveDB *kv.DB
 	archives  map[string]*archive
+	// replays in progress by name, so CancelReplay can stop them.
+	replays map[string]*liveReplay
 
 	ctx    context.Context // canceled by Close; background deliveries use it
 	cancel context.CancelFunc
@@ -514,6 +516,9 @@ func (r *Router) PutEvents(ctx context.Context, entries []Entry) (PutEventsOutpu
 			out.FailedEntryCount++
 			continue
 		}
+		if r.log.Enabled(ctx, slog.LevelDebug) { // `sfapi logs` is following
+			r.log.DebugContext(ctx, "event put", "event_id", id, "bus", name, "source", e.Source, "detail_type", e.DetailType, "detail", logText(e.Detail))
+		}
 		doc, err := r.route(ctx, name, raw, nil)
 		if err != nil {
 			r.log.Error("route event", "event_id", id, "bus", name, "err", err)
@@ -665,4 +670,13 @@ func (r *Router) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("close event router: %w", ctx.Err())
 	}
+}
+
+// logText bounds a payload for a debug log line.
+func logText(s string) string {
+	const max = 2048
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
 }
