@@ -68,8 +68,13 @@ type handler struct{ e *ddb.Engine }
 func op[I, O any](f func(context.Context, *I) (O, error)) awsjson.Operation {
 	return func(ctx context.Context, body []byte) (any, error) {
 		in := new(I)
-		if err := awsjson.Decode(body, in); err != nil {
-			return nil, err
+		// The hot operations decode without reflection when they can
+		// (fastdecode.go); any other body takes encoding/json's path.
+		if fd, ok := any(in).(fastDecoder); !ok || !fd.decodeFast(body) {
+			*in = *new(I)
+			if err := awsjson.Decode(body, in); err != nil {
+				return nil, err
+			}
 		}
 		out, err := f(ctx, in)
 		if err != nil {
@@ -366,7 +371,7 @@ func (h *handler) batchGet(ctx context.Context, in *batchGetInput) (*batchGetOut
 	if err != nil {
 		return nil, err
 	}
-	return &batchGetOutput{Responses: out.Responses, UnprocessedKeys: map[string]keysAndAttributes{}, ConsumedCapacity: capacities(in.ReturnConsumedCapacity, out.Consumed)}, nil
+	return &batchGetOutput{Responses: out.Responses, UnprocessedKeys: out.Unprocessed, ConsumedCapacity: capacities(in.ReturnConsumedCapacity, out.Consumed)}, nil
 }
 
 func (h *handler) transactWrite(ctx context.Context, in *transactWriteInput) (*transactWriteOutput, error) {

@@ -1,11 +1,13 @@
 package ddbapi
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -52,35 +54,92 @@ func BenchmarkPutItemWire(b *testing.B) {
 	})
 }
 
-// BenchmarkPutItemWireRaw is the same load from a bare HTTP client, so the
-// process CPU per op approximates the server's share.
+// BenchmarkPutItemWireRaw is the same load from a minimal HTTP/1.1 client
+// (one keep-alive connection per goroutine, a prebuilt request, a response
+// parser that reads only Content-Length), so the process CPU per op is
+// nearly all the server's; profile it with -cpuprofile.
 func BenchmarkPutItemWireRaw(b *testing.B) {
 	f := newFixtureWith(b, kv.Options{InMemory: *benchInMemory})
 	createBenchTable(b, f)
-	hc := benchClient()
 	payload := strings.Repeat("x", 170)
 	var n atomic.Int64
+	addr := strings.TrimPrefix(f.url, "http://")
+	conns := make(chan *rawConn, 64)
+	b.Cleanup(func() {
+		close(conns)
+		for c := range conns {
+			c.Close()
+		}
+	})
 	runWire(b, func() error {
+		var c *rawConn
+		select {
+		case c = <-conns:
+		default:
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				return err
+			}
+			c = &rawConn{Conn: nc, br: bufio.NewReader(nc)}
+		}
 		body := fmt.Sprintf(`{"TableName":"Bench","Item":{"pk":{"S":"k%012d"},"data":{"S":"%s"}}}`, n.Add(1), payload)
-		req, _ := http.NewRequest(http.MethodPost, f.url, bytes.NewBufferString(body))
-		req.Header.Set("X-Amz-Target", DynamoDBPrefix+".PutItem")
-		req.Header.Set("Content-Type", ContentType)
-		resp, err := hc.Do(req)
+		status, err := c.roundTrip(DynamoDBPrefix+".PutItem", body)
 		if err != nil {
 			return err
 		}
-		var buf [512]byte
-		for {
-			if _, err := resp.Body.Read(buf[:]); err != nil {
-				break
-			}
+		if status != 200 {
+			return fmt.Errorf("status %d", status)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("status %d", resp.StatusCode)
+		select {
+		case conns <- c:
+		default:
+			c.Close()
 		}
 		return nil
 	})
+}
+
+// rawConn is the benchmark's minimal HTTP/1.1 client connection.
+type rawConn struct {
+	net.Conn
+	br  *bufio.Reader
+	req []byte
+}
+
+func (c *rawConn) roundTrip(target, body string) (int, error) {
+	c.req = fmt.Appendf(c.req[:0], "POST / HTTP/1.1\r\nHost: bench\r\nX-Amz-Target: %s\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: %d\r\n\r\n%s", target, len(body), body)
+	if _, err := c.Write(c.req); err != nil {
+		return 0, err
+	}
+	status, length := 0, -1
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		s := strings.TrimRight(string(line), "\r\n")
+		if s == "" {
+			break
+		}
+		if status == 0 {
+			if _, err := fmt.Sscanf(s, "HTTP/1.1 %d", &status); err != nil {
+				return 0, fmt.Errorf("status line %q: %w", s, err)
+			}
+			continue
+		}
+		if k, v, ok := strings.Cut(s, ":"); ok && strings.EqualFold(k, "Content-Length") {
+			if length, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if length < 0 {
+		return 0, fmt.Errorf("no Content-Length")
+	}
+	if _, err := c.br.Discard(length); err != nil {
+		return 0, err
+	}
+	return status, nil
 }
 
 func createBenchTable(b *testing.B, f *fixture) {

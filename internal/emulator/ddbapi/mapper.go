@@ -87,6 +87,12 @@ func capacity(mode string, c ddb.Capacity) *consumedCapacity {
 			}
 			out.GlobalSecondaryIndexes[n] = capacityUnits{CapacityUnits: u}
 		}
+		for n, u := range c.LocalIndexes {
+			if out.LocalSecondaryIndexes == nil {
+				out.LocalSecondaryIndexes = map[string]capacityUnits{}
+			}
+			out.LocalSecondaryIndexes[n] = capacityUnits{CapacityUnits: u}
+		}
 	}
 	return out
 }

@@ -192,6 +192,7 @@ type consumedCapacity struct {
 	WriteCapacityUnits     float64                  `json:",omitempty"`
 	Table                  *capacityUnits           `json:",omitempty"`
 	GlobalSecondaryIndexes map[string]capacityUnits `json:",omitempty"`
+	LocalSecondaryIndexes  map[string]capacityUnits `json:",omitempty"`
 }
 
 type writeOutput struct {
@@ -271,7 +272,7 @@ type batchGetInput struct {
 
 type batchGetOutput struct {
 	Responses        map[string][]attr.Item
-	UnprocessedKeys  map[string]keysAndAttributes
+	UnprocessedKeys  map[string]ddb.KeysAndAttributes
 	ConsumedCapacity []consumedCapacity `json:",omitempty"`
 }
 

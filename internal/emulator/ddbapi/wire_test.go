@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,16 +48,27 @@ func newFixtureWith(t testing.TB, opts kv.Options) *fixture {
 	}
 	mux := awsjson.NewMux(slog.New(slog.DiscardHandler))
 	Register(mux, e)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	// The fixture serves through the same HTTP front as `sfapi dev`.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awsjson.NewServer(mux, awsjson.ServerOptions{})
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	url := "http://" + ln.Addr().String()
 	cfg := aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 	}
 	return &fixture{
-		mux: mux, url: srv.URL,
-		db:      dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(srv.URL) }),
-		streams: dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(srv.URL) }),
+		mux: mux, url: url,
+		db:      dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(url) }),
+		streams: dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(url) }),
 	}
 }
 
