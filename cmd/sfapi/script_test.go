@@ -104,6 +104,8 @@ func scriptCondition(cond string) (bool, error) {
 	switch cond {
 	case "awscli":
 		return awsCLI() != "", nil
+	case "docker":
+		return dockerCondition()
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }

@@ -4,11 +4,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sfapi/sfapi/internal/build"
+	"github.com/sfapi/sfapi/internal/cli/benchcmd"
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
+	"github.com/sfapi/sfapi/internal/cli/datacmd"
 	"github.com/sfapi/sfapi/internal/cli/deploycmd"
 	"github.com/sfapi/sfapi/internal/cli/devcmd"
 	"github.com/sfapi/sfapi/internal/cli/initcmd"
 	"github.com/sfapi/sfapi/internal/cli/jobscmd"
+	"github.com/sfapi/sfapi/internal/cli/logscmd"
+	"github.com/sfapi/sfapi/internal/cli/standincmd"
+	"github.com/sfapi/sfapi/internal/cli/tablescmd"
+	"github.com/sfapi/sfapi/internal/cli/testcmd"
 	"github.com/sfapi/sfapi/internal/cli/validatecmd"
 	"github.com/sfapi/sfapi/internal/cli/versioncmd"
 )
@@ -76,7 +82,13 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(versioncmd.NewCmdVersion(f, nil))
 	cmd.AddCommand(devcmd.NewCmdDev(f, nil))
 	cmd.AddCommand(jobscmd.NewCmdJobs(f, nil))
+	cmd.AddCommand(logscmd.NewCmdLogs(f, nil))
 	cmd.AddCommand(deploycmd.NewCmdDeploy(f, nil), deploycmd.NewCmdDestroy(f, nil))
+	cmd.AddCommand(testcmd.NewCmdTest(f, nil))
+	cmd.AddCommand(standincmd.NewCmdStandin(f))
+	cmd.AddCommand(benchcmd.NewCmdBench(f, nil))
+	cmd.AddCommand(datacmd.NewCmdData(f, nil))
+	cmd.AddCommand(tablescmd.NewCmdTables(f, nil))
 
 	// Create cobra's built-in help and completion commands now (cobra would
 	// add them lazily at Execute) so they get examples like every other
@@ -84,6 +96,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.InitDefaultHelpCmd()
 	cmd.InitDefaultCompletionCmd()
 	addBuiltinExamples(cmd)
+	guardGroups(cmd)
 	return cmd
 }
 

@@ -16,12 +16,14 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sfapi/sfapi/internal/emulator/apigw"
+	"github.com/sfapi/sfapi/internal/emulator/apigw/wsapi"
 	"github.com/sfapi/sfapi/internal/emulator/asl"
 	"github.com/sfapi/sfapi/internal/emulator/awsjson"
 	"github.com/sfapi/sfapi/internal/emulator/ddb"
 	"github.com/sfapi/sfapi/internal/emulator/ddbapi"
 	"github.com/sfapi/sfapi/internal/emulator/eventsapi"
 	"github.com/sfapi/sfapi/internal/emulator/kv"
+	"github.com/sfapi/sfapi/internal/emulator/logtap"
 	"github.com/sfapi/sfapi/internal/emulator/pipes"
 	"github.com/sfapi/sfapi/internal/emulator/pipes/pipesapi"
 	"github.com/sfapi/sfapi/internal/emulator/push"
@@ -49,6 +51,14 @@ type Options struct {
 	// when a state machine ARN carries no "#TestCase" suffix.
 	MockConfig string
 	TestCase   string
+	// Backend, when set, serves DynamoDB, its streams and Step Functions
+	// instead of the embedded engines (the containers backend).
+	Backend Backend
+	// Sleep replaces the timer of Wait states and retry delays (nil: real
+	// time); sfapitest passes its controllable clock's, with Now.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Faults injects failures for tests (nil: none); see faults.go.
+	Faults *Faults
 }
 
 // Emulator is the embedded backend of `sfapi dev`.
@@ -68,7 +78,17 @@ type Emulator struct {
 	wsServer *ws.Server
 	warnings []string
 
+	// apiSwap serves the REST API; Reload swaps what it serves. current is
+	// the project the swappable parts were last built from.
+	apiSwap  *swapHandler
+	tap      *logtap.Tap
+	logsPath string
+	logsStop chan struct{}
+	current  *project.Project
+	reloadMu sync.Mutex
+
 	servers   []*http.Server
+	awsServer *awsjson.Server
 	pipes     sync.WaitGroup
 	stopPipes context.CancelFunc
 	started   bool
@@ -95,7 +115,10 @@ func New(opts Options) (*Emulator, error) {
 		}
 		*a = n
 	}
-	return &Emulator{opts: opts, log: opts.Logger}, nil
+	// Every component logs through the tap, so `sfapi logs` can follow
+	// them at debug level while the console stays at its own level.
+	tap := logtap.New(opts.Logger.Handler())
+	return &Emulator{opts: opts, log: slog.New(tap), tap: tap}, nil
 }
 
 // NormalizeAddr checks a listener address and fills in the default host
@@ -150,13 +173,18 @@ func (e *Emulator) Start(ctx context.Context) (ep Endpoints, err error) {
 		WS:  "ws://" + wsLn.Addr().String() + e.opts.Project.WebSocketPath(),
 		PID: os.Getpid(),
 	}
-	e.serve(apiLn, e.api)
-	e.serve(awsLn, e.awsHandler())
+	e.apiSwap = newSwapHandler(e.api)
+	e.current = e.opts.Project
+	e.serve(apiLn, e.apiSwap)
+	e.serveAWS(awsLn)
 	e.serve(wsLn, e.wsServer)
 	if err := e.sfn.Start(ctx); err != nil {
 		return ep, fmt.Errorf("resume executions: %w", err)
 	}
 	if err := e.startPipes(); err != nil {
+		return ep, err
+	}
+	if ep.Logs, err = e.serveLogs(); err != nil {
 		return ep, err
 	}
 	if err := writeEndpoints(e.opts.DataDir, ep); err != nil {
@@ -219,7 +247,7 @@ func (e *Emulator) buildEngines() error {
 			return err
 		}
 	}
-	e.sfn, err = asl.NewEngine(asl.Options{Store: e.stores[1], Tasks: tk, Logger: e.log, Now: e.opts.Now, Region: p.Region(), AccountID: p.AccountID(),
+	e.sfn, err = asl.NewEngine(asl.Options{Store: e.stores[1], Tasks: e.opts.Faults.wrapTasks(tk), Logger: e.log, Now: e.opts.Now, Sleep: e.opts.Sleep, Region: p.Region(), AccountID: p.AccountID(),
 		Mocks: mocks, DefaultTestCase: e.opts.TestCase})
 	if err != nil {
 		return fmt.Errorf("open step functions: %w", err)
@@ -239,38 +267,59 @@ func (e *Emulator) buildEngines() error {
 	ddbapi.Register(e.mux, e.ddb)
 	sfnapi.Register(e.mux, e.sfn)
 	eventsapi.Register(e.mux, e.router)
+	if e.opts.Backend != nil {
+		e.opts.Backend.Register(e.mux)
+	}
 	// startPipes fills the set; the queue API answers from the start.
 	e.pipeSet = pipes.NewSet(pipes.NewStore(e.stores[2]))
 	pipesapi.Register(e.mux, e.pipeSet)
 
-	e.wsServer = ws.NewServer(e.hub, ws.Options{Path: p.WebSocketPath(), Logger: e.log.With("component", "ws")})
+	wsOpts := ws.Options{Path: p.WebSocketPath(), Logger: e.log.With("component", "ws"), Now: e.opts.Now}
+	// websocket.routes: $connect/$disconnect/message routes as API Gateway runs them.
+	wsAPI, err := wsapi.New(wsapi.Options{Spec: p.Manifest.WebSocket, Integrations: integrations{mux: e.mux}, Stage: p.Stage(),
+		Region: p.Region(), AccountID: p.AccountID(), Logger: e.log, Now: e.opts.Now})
+	if err != nil {
+		return err
+	}
+	if wsAPI.Enabled() {
+		wsOpts.Routes = wsAPI
+	}
+	e.wsServer = ws.NewServer(e.hub, wsOpts)
 	tk.ws = e.wsServer
 
+	api, warnings, err := e.buildAPI(p)
+	if err != nil {
+		return err
+	}
+	e.api = api
+	e.warnings = append(e.warnings, warnings...)
+	return nil
+}
+
+// buildAPI builds the REST front of project p (Start, and Reload on an
+// edit) with its warnings.
+func (e *Emulator) buildAPI(p *project.Project) (http.Handler, []string, error) {
 	doc, lines, err := p.OpenAPI()
 	if errors.Is(err, project.ErrNoAPI) {
 		// A project may be only tables and state machines; its REST
 		// listener still answers, as a stage with no resources would.
-		e.api = noAPI{}
-		e.warnings = append(e.warnings, "the project has no api section: the REST API answers 403 to every request")
-		return nil
+		return noAPI{}, []string{"the project has no api section: the REST API answers 403 to every request"}, nil
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	api, err := apigw.New(apigw.Options{
 		Doc: doc, File: p.OpenAPIFile(), Lines: lines, Stage: p.Stage(),
-		Integrations: integrations{mux: e.mux},
+		Integrations: e.opts.Faults.wrapIntegrations(integrations{mux: e.mux}),
 		APIKeys:      p.Manifest.API.APIKeys,
 		Logger:       e.log.With("component", "apigw"),
 		Now:          e.opts.Now,
 		Region:       p.Region(), AccountID: p.AccountID(),
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	e.api = api
-	e.warnings = append(e.warnings, api.Warnings()...)
-	return nil
+	return api, api.Warnings(), nil
 }
 
 // noAPI is the REST listener of a project without an API: API Gateway's
@@ -309,25 +358,34 @@ func (e *Emulator) serve(ln net.Listener, h http.Handler) {
 	}()
 }
 
-// awsHandler serves the AWS JSON services and, on paths holding
-// "/@connections/", the API Gateway management API of the push API.
-func (e *Emulator) awsHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "/@connections/") {
-			e.wsServer.ServeHTTP(w, r)
-			return
-		}
-		e.mux.ServeHTTP(w, r)
+// serveAWS serves the AWS JSON services and, on paths holding
+// "/@connections/", the API Gateway management API of the push API. The AWS
+// port is the hot one (every SDK call), so it runs awsjson's fasthttp front
+// rather than net/http (see awsjson.Server).
+func (e *Emulator) serveAWS(ln net.Listener) {
+	e.awsServer = awsjson.NewServer(e.mux, awsjson.ServerOptions{
+		Other:     e.wsServer,
+		OtherPath: func(path string) bool { return strings.Contains(path, "/@connections/") },
+		Logger:    e.log.With("component", "aws"),
 	})
+	go func() {
+		if err := e.awsServer.Serve(ln); err != nil {
+			e.log.Error("server stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
 }
 
 // Shutdown stops the listeners, then the pipes, the executions and the push
 // hub, and closes the stores. Running executions stay RUNNING on disk and
 // resume at the next Start.
 func (e *Emulator) Shutdown(ctx context.Context) error {
+	e.stopLogs()
 	var g errgroup.Group
 	for _, srv := range e.servers {
 		g.Go(func() error { return srv.Shutdown(ctx) })
+	}
+	if e.awsServer != nil {
+		g.Go(func() error { return e.awsServer.Shutdown(ctx) })
 	}
 	if e.wsServer != nil {
 		g.Go(func() error { return e.wsServer.Shutdown(ctx) })
@@ -353,6 +411,7 @@ func (e *Emulator) Shutdown(ctx context.Context) error {
 		e.hub.Close()
 	}
 	e.closeStores()
+	e.removeLogsSocket()
 	_ = os.Remove(filepath.Join(e.opts.DataDir, EndpointsFile))
 	return err
 }

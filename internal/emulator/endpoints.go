@@ -18,6 +18,9 @@ type Endpoints struct {
 	AWS string `json:"aws"` // http://127.0.0.1:PORT
 	WS  string `json:"ws"`  // ws://127.0.0.1:PORT/PATH
 	PID int    `json:"pid"`
+	// Logs is the Unix socket streaming log records as JSON lines on
+	// LogsPath (`sfapi logs`).
+	Logs string `json:"logs,omitempty"`
 }
 
 func writeEndpoints(dataDir string, ep Endpoints) error {

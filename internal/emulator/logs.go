@@ -46,8 +46,9 @@ func (e *Emulator) serveLogs() (string, error) {
 	}
 	_ = os.Chmod(path, 0o600)
 	mux := http.NewServeMux()
-	e.logsStop = make(chan struct{})
-	mux.HandleFunc("GET "+LogsPath, func(w http.ResponseWriter, r *http.Request) { streamLogs(w, r, e.tap, e.logsStop) })
+	stop := make(chan struct{})
+	e.logsStop = stop
+	mux.HandleFunc("GET "+LogsPath, func(w http.ResponseWriter, r *http.Request) { streamLogs(w, r, e.tap, stop) })
 	e.logsPath = path
 	e.serve(ln, mux)
 	return path, nil
@@ -106,6 +107,7 @@ func streamLogs(w http.ResponseWriter, r *http.Request, tap *logtap.Tap, stop <-
 
 // stopLogs ends the log streams, so the servers' shutdown does not wait
 // for followers that would never leave by themselves.
+// Shutdown runs once, after Start: no request handler reads the field.
 func (e *Emulator) stopLogs() {
 	if e.logsStop != nil {
 		close(e.logsStop)

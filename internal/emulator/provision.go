@@ -21,7 +21,15 @@ import (
 // they started with) and event rules (in memory, rebuilt every start).
 func (e *Emulator) provision(ctx context.Context) error {
 	p := e.opts.Project
+	if e.opts.Backend != nil {
+		if err := e.opts.Backend.Provision(ctx, p); err != nil {
+			return err
+		}
+	}
 	for _, t := range p.Tables() {
+		if e.opts.Backend != nil {
+			break
+		}
 		if err := e.ddb.EnsureTable(ctx, tableSpec(t)); err != nil {
 			return t.Pos.Errorf("table %s: %v", t.LogicalID, err)
 		}
@@ -30,6 +38,9 @@ func (e *Emulator) provision(ctx context.Context) error {
 		}
 	}
 	for _, sm := range p.StateMachines() {
+		if e.opts.Backend != nil {
+			break
+		}
 		if err := e.ensureStateMachine(ctx, sm); err != nil {
 			return sm.Pos.Errorf("state machine %s (%s): %v", sm.LogicalID, sm.DefinitionFile, err)
 		}
@@ -157,6 +168,9 @@ func (e *Emulator) putRule(r project.Rule) error {
 			}
 			spec.ARN = e.opts.Project.StateMachineARN(sm.Name)
 			spec.Bound = startExecutionTarget{sfn: e.sfn, arn: spec.ARN}
+			if e.opts.Backend != nil {
+				spec.Bound = e.opts.Backend.ExecutionStarter(spec.ARN)
+			}
 		}
 		targets = append(targets, spec)
 	}
@@ -227,9 +241,20 @@ func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, er
 			table = t
 		}
 	}
+	var src pipes.Source
 	streamARN, ok := e.ddb.StreamARN(table.Name)
+	if e.opts.Backend != nil {
+		var err error
+		if src, streamARN, err = e.opts.Backend.StreamSource(context.Background(), table.Name); err != nil {
+			return nil, err
+		}
+		ok = true
+	}
 	if !ok {
 		return nil, fmt.Errorf("table %s has no stream", table.Name)
+	}
+	if src == nil {
+		src = streamSource{engine: e.ddb, arn: streamARN}
 	}
 	cfg := pipes.Config{
 		Name:             pc.LogicalID,
@@ -239,8 +264,10 @@ func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, er
 		BatchingWindow:   time.Duration(pc.Source.MaximumBatchingWindowInSeconds) * time.Second,
 		MaxRetryAttempts: pc.Source.MaximumRetryAttempts,
 		Bisect:           pc.Source.BisectBatchOnFunctionError,
-		InputTemplate:    pc.Target.InputTemplate,
-		NameTemplate:     pc.Target.ExecutionName,
+		// AUTOMATIC_BISECT is the only value AWS defines.
+		BisectPartialFailures: pc.Source.OnPartialBatchItemFailure == "AUTOMATIC_BISECT",
+		InputTemplate:         pc.Target.InputTemplate,
+		NameTemplate:          pc.Target.ExecutionName,
 		// Order is kept per partition key, as Lambda and Pipes do.
 		ParallelizationFactor: pc.Source.ParallelizationFactor,
 		PartitionKey:          partitionKeyOf(table.PartitionKey.Name),
@@ -263,6 +290,9 @@ func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, er
 			return nil, fmt.Errorf("target state machine %s is not in the manifest", pc.Target.StateMachine)
 		}
 		target = stateMachineTarget{sfn: e.sfn, arn: p.StateMachineARN(sm.Name), sync: pc.Target.InvocationType == project.InvocationRequestResponse}
+		if e.opts.Backend != nil {
+			target = e.opts.Backend.StateMachineTarget(p.StateMachineARN(sm.Name), pc.Target.InvocationType == project.InvocationRequestResponse)
+		}
 	case pc.Target.EventBus != "":
 		target = eventBusTarget{router: e.router, bus: pc.Target.EventBus, source: "Pipe " + pc.LogicalID}
 	case pc.Target.Push != "":
@@ -270,7 +300,7 @@ func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, er
 	default:
 		return nil, errors.New("pipe has no target")
 	}
-	return pipes.New(cfg, streamSource{engine: e.ddb, arn: streamARN}, target, store, e.log.With("component", "pipes"))
+	return pipes.New(cfg, src, e.opts.Faults.wrapPipeTarget(target), store, e.log.With("component", "pipes"))
 }
 
 // partitionKeyOf returns a function reading the partition key attribute
@@ -291,6 +321,8 @@ type patternFilter struct{ p *push.Pattern }
 
 func (f patternFilter) MatchJSON(doc []byte) bool { return f.p.Match(doc) }
 
+func (f patternFilter) MatchValue(doc any) bool { return f.p.MatchValue(doc) }
+
 // streamSource reads a table's stream in process.
 type streamSource struct {
 	engine *ddb.Engine
@@ -304,6 +336,8 @@ func (s streamSource) Read(ctx context.Context, after string, limit int) ([]pipe
 	}
 	out := make([]pipes.Record, len(recs))
 	for i, r := range recs {
+		// Set here, the pipe need not re-encode each record to add it.
+		r.EventSourceARN = s.arn
 		body, err := json.Marshal(r)
 		if err != nil {
 			return nil, err
@@ -344,7 +378,7 @@ func (t stateMachineTarget) Invoke(ctx context.Context, b pipes.Batch) error {
 		if res.Status != "SUCCEEDED" {
 			return fmt.Errorf("execution %s: %s: %s", res.Status, res.Error, res.Cause)
 		}
-		return nil
+		return partialBatchResponse(res.Output)
 	}
 	_, err := t.sfn.StartExecution(ctx, t.arn, b.Name, string(b.Input))
 	if b.Name != "" && errors.Is(err, asl.ErrExecutionAlreadyExists) {
@@ -354,6 +388,29 @@ func (t stateMachineTarget) Invoke(ctx context.Context, b pipes.Batch) error {
 		return nil
 	}
 	return err
+}
+
+// partialBatchResponse reads a REQUEST_RESPONSE target's output as Pipes
+// does: an object with a non-empty batchItemFailures list reports those
+// records (by itemIdentifier, their sequence number) as failed; any other
+// output accepts the whole batch. An entry without a string identifier
+// fails the whole batch, as AWS treats it.
+func partialBatchResponse(output string) error {
+	var out struct {
+		BatchItemFailures []struct {
+			ItemIdentifier any `json:"itemIdentifier"`
+		} `json:"batchItemFailures"`
+	}
+	if json.Unmarshal([]byte(output), &out) != nil || len(out.BatchItemFailures) == 0 {
+		return nil
+	}
+	pf := &pipes.PartialFailure{}
+	for _, f := range out.BatchItemFailures {
+		id, _ := f.ItemIdentifier.(string)
+		// "" matches no record, so the whole batch is retried.
+		pf.ItemIdentifiers = append(pf.ItemIdentifiers, id)
+	}
+	return pf
 }
 
 // eventBusTarget puts each record on a bus as Pipes does.

@@ -16,6 +16,8 @@ import (
 	"github.com/sfapi/sfapi/internal/cli/cmdutil"
 	"github.com/sfapi/sfapi/internal/cli/iostreams"
 	"github.com/sfapi/sfapi/internal/emulator"
+	"github.com/sfapi/sfapi/internal/emulator/containers"
+	"github.com/sfapi/sfapi/internal/emulator/remote"
 	"github.com/sfapi/sfapi/internal/project"
 )
 
@@ -42,6 +44,16 @@ type DevOptions struct {
 	Reset      bool
 	MockConfig string
 	TestCase   string
+
+	// Backend is embedded or containers (DynamoDB Local and Step
+	// Functions Local in Docker); Reuse, Force, Clean and the images
+	// belong to the containers backend.
+	Backend            string
+	Reuse              bool
+	Force              bool
+	Clean              bool
+	DynamoDBImage      string
+	StepFunctionsImage string
 	// NoReload turns off watching the project files for hot reload.
 	NoReload bool
 
@@ -76,12 +88,24 @@ the line says so.
 State is kept in --data-dir (default PROJECT/.sfapi) and survives restarts;
 every acknowledged write is on disk. Ctrl-C shuts down gracefully within 5s;
 a second Ctrl-C aborts. A bad project file stops it with file:line messages
-and exit code 2.`,
+and exit code 2.
+
+--backend containers (or SFAPI_BACKEND=containers, or "backend: containers"
+in the config file) runs DynamoDB Local and Step Functions Local in Docker
+instead of the embedded engines; the REST API, pipes, event bus and push stay
+sfapi's. It first checks the state machines and refuses, state by state, what
+Step Functions Local cannot run (--force starts anyway). Progress goes to
+stderr, then the same ready lines. Ctrl-C removes the containers; --reuse
+keeps them (and their data) for the next run; --clean removes what earlier
+runs of the project left and exits.`,
 		Example: `  # Run the project in the current folder on the default ports
   sfapi dev
 
   # Another folder, free ports, nothing kept on disk
   sfapi dev --project ./gophers --api-addr 127.0.0.1:0 --aws-addr 127.0.0.1:0 --ws-addr 127.0.0.1:0 --in-memory
+
+  # DynamoDB Local and Step Functions Local in Docker, kept between runs
+  sfapi dev --backend containers --reuse
 
   # Talk to it with the aws CLI
   aws --endpoint-url http://127.0.0.1:4566 dynamodb scan --table-name Jobs`,
@@ -100,6 +124,9 @@ and exit code 2.`,
 				if err := checkAddr(a.addr); err != nil {
 					return cmdutil.FlagErrorf("%s %q: %v", a.flag, a.addr, err)
 				}
+			}
+			if err := checkBackendFlags(opts); err != nil {
+				return err
 			}
 			opts.WatchInterrupts = func() (<-chan os.Signal, func()) {
 				sigs := make(chan os.Signal, 1)
@@ -122,6 +149,12 @@ and exit code 2.`,
 	fl.BoolVar(&opts.Reset, "reset", false, "delete the saved state before starting")
 	fl.StringVar(&opts.MockConfig, "sfn-mock-config", "", "Step Functions Local MockConfigFile answering Task states (for tests)")
 	fl.StringVar(&opts.TestCase, "sfn-test-case", "", "test case of --sfn-mock-config used for every execution")
+	fl.StringVar(&opts.Backend, "backend", BackendEmbedded, "embedded, or containers: DynamoDB Local and Step Functions Local in Docker")
+	fl.BoolVar(&opts.Reuse, "reuse", false, "containers backend: keep the containers (and their data) for the next run")
+	fl.BoolVar(&opts.Force, "force", false, "containers backend: start even when Step Functions Local cannot run parts of the state machines")
+	fl.BoolVar(&opts.Clean, "clean", false, "remove the containers and networks earlier runs of the project left, then exit")
+	fl.StringVar(&opts.DynamoDBImage, "dynamodb-image", containers.DefaultDynamoDBImage, "containers backend: the DynamoDB Local image")
+	fl.StringVar(&opts.StepFunctionsImage, "stepfunctions-image", containers.DefaultStepFunctionsImage, "containers backend: the Step Functions Local image")
 	fl.BoolVar(&opts.NoReload, "no-reload", false, "do not watch the project files (by default an edit to sfapi.yaml, the OpenAPI file or an ASL file is validated and swapped in place)")
 	return cmd
 }
@@ -133,23 +166,45 @@ func checkAddr(addr string) error {
 }
 
 func devRun(ctx context.Context, opts *DevOptions) error {
+	emulator.TuneGC()
 	log := opts.Logger()
+	if opts.Clean {
+		return cleanRun(ctx, opts)
+	}
 	start := time.Now()
 	proj, err := project.Load(opts.ProjectDir)
 	if err != nil {
 		return err
 	}
+	var backend emulator.Backend
+	var stack *containers.Stack
+	inMemory := opts.InMemory
+	if opts.Backend == BackendContainers {
+		var b *remote.Backend
+		if stack, b, err = startContainers(ctx, opts, proj, log); err != nil {
+			return err
+		}
+		defer closeContainers(ctx, stack, log)
+		backend = b
+		// The data lives in the containers; sfapi's own state (pipe
+		// checkpoints, push log) is kept in memory, so a checkpoint never
+		// outlives the stream it points into. Over kept containers a pipe
+		// re-reads the stream, and each execution it starts again is the
+		// same named execution.
+		inMemory = true
+	}
 	em, err := emulator.New(emulator.Options{
 		Project:    proj,
 		DataDir:    opts.DataDir,
-		InMemory:   opts.InMemory,
-		Reset:      opts.Reset,
+		InMemory:   inMemory,
+		Reset:      opts.Reset && backend == nil,
 		APIAddr:    opts.APIAddr,
 		AWSAddr:    opts.AWSAddr,
 		WSAddr:     opts.WSAddr,
 		Logger:     log,
 		MockConfig: opts.MockConfig,
 		TestCase:   opts.TestCase,
+		Backend:    backend,
 	})
 	if err != nil {
 		return err
@@ -158,11 +213,17 @@ func devRun(ctx context.Context, opts *DevOptions) error {
 	if err != nil {
 		return err
 	}
+	if stack != nil {
+		// Step Functions Local's events:putEvents reach sfapi's bus.
+		if err := stack.SetEventsTarget(ep.AWS); err != nil {
+			return err
+		}
+	}
 	out := opts.IO.Out
 	fmt.Fprintf(out, "ready api %s\n", ep.API)
 	fmt.Fprintf(out, "ready aws %s\n", ep.AWS)
 	fmt.Fprintf(out, "ready ws %s\n", ep.WS)
-	log.Info("sfapi dev is ready", "project", proj.Manifest.Name, "dataDir", opts.DataDir, "inMemory", opts.InMemory, "startup", time.Since(start).Round(time.Microsecond))
+	log.Info("sfapi dev is ready", "project", proj.Manifest.Name, "dataDir", opts.DataDir, "inMemory", inMemory, "backend", opts.Backend, "startup", time.Since(start).Round(time.Microsecond))
 	for _, w := range em.Warnings() {
 		log.Warn(w)
 	}
