@@ -16,6 +16,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/sfapi/sfapi/internal/emulator/parity"
 	"github.com/sfapi/sfapi/internal/emulator/remote"
 )
 
@@ -233,4 +234,42 @@ func TestReuseAndClean(t *testing.T) {
 	if err != nil || len(again.Containers)+len(again.Networks) != 0 {
 		t.Fatalf("second Clean = %+v, %v; want nothing", again, err)
 	}
+}
+
+// TestParityDynamoDBLocal runs the DynamoDB parity suite (the same
+// aws-sdk-go-v2 scenarios the embedded engine passes) through the
+// containers backend: always against the stand-in image, which proves the
+// network, readiness and forwarding the backend relies on, and against
+// AWS's own amazon/dynamodb-local whenever that image is on this machine.
+func TestParityDynamoDBLocal(t *testing.T) {
+	imgs := requireStandins(t)
+	ctx := context.Background()
+	images := []struct{ name, image string }{
+		{"standin", imgs.DynamoDB},
+		{"amazon", DefaultDynamoDBImage},
+	}
+	for _, im := range images {
+		t.Run(im.name, func(t *testing.T) {
+			if im.name == "amazon" && !imagePresent(ctx, t, im.image) {
+				t.Skipf("SKIPPING: %s is not on this machine and no registry is reachable here; `docker pull %s` and rerun to check parity against AWS's own engine", im.image, im.image)
+			}
+			st, err := Start(ctx, Options{ProjectDir: t.TempDir(), DynamoDBImage: im.image, StepFunctionsImage: imgs.StepFunctions})
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			t.Cleanup(func() { st.Close(context.Background()) })
+			parity.Run(t, parity.NewEnv(st.DynamoDB, parity.DynamoDBLocal...), nil)
+		})
+	}
+}
+
+func imagePresent(ctx context.Context, t *testing.T, image string) bool {
+	t.Helper()
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	_, err = cli.ImageInspect(ctx, image)
+	return err == nil
 }

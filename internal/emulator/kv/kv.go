@@ -206,11 +206,18 @@ func (db *DB) drain(batch *[]*writeReq) bool {
 func (db *DB) commit(batch []*writeReq) {
 	errs := make([]error, len(batch))
 	t0 := time.Now()
-	defer func() {
-		db.commitTime.Add(int64(time.Since(t0)))
-		db.commits.Add(1)
-		db.writes.Add(uint64(len(batch)))
-	}()
+	// Stats count the round before any writer is answered, so a writer
+	// that reads Stats after its Update returns sees its own write.
+	counted := false
+	count := func() {
+		if !counted {
+			counted = true
+			db.commitTime.Add(int64(time.Since(t0)))
+			db.commits.Add(1)
+			db.writes.Add(uint64(len(batch)))
+		}
+	}
+	defer count()
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		for i, r := range batch {
 			errs[i] = safeRun(r.fn, tx)
@@ -223,6 +230,7 @@ func (db *DB) commit(batch []*writeReq) {
 		return nil
 	})
 	if err == nil {
+		count()
 		for i, r := range batch {
 			r.done <- errs[i]
 		}
@@ -231,9 +239,11 @@ func (db *DB) commit(batch []*writeReq) {
 	// The shared commit failed: retry each write alone so one bad write
 	// cannot fail the others.
 	if len(batch) == 1 {
+		count()
 		batch[0].done <- err
 		return
 	}
+	count()
 	for _, r := range batch {
 		var fnErr error
 		err := db.bolt.Update(func(tx *bolt.Tx) error {

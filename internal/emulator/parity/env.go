@@ -56,13 +56,16 @@ const (
 	// NoBatchGetSizeLimit: BatchGetItem never stops at AWS's 16 MB response
 	// limit, so UnprocessedKeys stays empty.
 	NoBatchGetSizeLimit Deviation = "no-batch-get-size-limit"
+	// LocalRegion: stream records and ARNs name the region "ddblocal", as
+	// DynamoDB Local writes them, instead of the client's region.
+	LocalRegion Deviation = "local-region"
 )
 
 // DynamoDBLocal are the deviations AWS documents for DynamoDB Local
 // ("DynamoDB local usage notes") that the scenarios touch. It is a
 // starting list: a run against the container may show more, and each one
 // found belongs here and in docs/compat.md.
-var DynamoDBLocal = []Deviation{StreamShardLayout, ErrorWording, NoBatchGetSizeLimit}
+var DynamoDBLocal = []Deviation{StreamShardLayout, ErrorWording, NoBatchGetSizeLimit, LocalRegion}
 
 // Has reports whether the endpoint declares deviation d, logging it when
 // it does so the skipped assertion is visible in -v output.

@@ -300,9 +300,13 @@ var _ = register("streams/view-types-and-record-fields", func(t *testing.T, env 
 		}
 		ids := map[string]bool{}
 		prevSeq := ""
+		region := "us-east-1"
+		if env.Has(t, LocalRegion) {
+			region = "ddblocal"
+		}
 		for i, r := range recs {
 			d := r.Dynamodb
-			if aws.ToString(r.EventSource) != "aws:dynamodb" || aws.ToString(r.EventVersion) != "1.1" || aws.ToString(r.AwsRegion) != "us-east-1" ||
+			if aws.ToString(r.EventSource) != "aws:dynamodb" || aws.ToString(r.EventVersion) != "1.1" || aws.ToString(r.AwsRegion) != region ||
 				aws.ToString(r.EventID) == "" || ids[aws.ToString(r.EventID)] || d.StreamViewType != stypes.StreamViewType(v.view) ||
 				show(toItem(d.Keys)) != `{pk:"a"}` || d.SizeBytes == nil || *d.SizeBytes <= 0 || d.ApproximateCreationDateTime == nil {
 				t.Fatalf("%s record %d = %+v / %+v", v.view, i, r, d)

@@ -80,6 +80,11 @@ func (f *Forwarder) Call(ctx context.Context, target string, body []byte) (int, 
 // error code (without its "namespace#" prefix), message and other members.
 func (f *Forwarder) Invoke(ctx context.Context, target string, body []byte) (json.RawMessage, error) {
 	status, out, err := f.Call(ctx, target, body)
+	if err != nil && ctx.Err() != nil {
+		// The caller gave up (a deadline, a shutdown): say so, so that a
+		// caller waiting on its own context sees its own error.
+		return nil, fmt.Errorf("%s: %w", target, ctx.Err())
+	}
 	if err != nil {
 		// The remote did not answer: a 503 the caller may retry, as an
 		// SDK sees a throttled or unavailable endpoint.
