@@ -85,7 +85,7 @@ func TestPreflightGophers(t *testing.T) {
 	t.Parallel()
 	def, err := os.ReadFile(filepath.Join("..", "..", "..", "examples", "gophers", "statemachines", "add-gopher.asl.json"))
 	if err != nil {
-		t.Skipf("SKIPPING: examples/gophers state machine not found: %v", err)
+		t.Fatalf("examples/gophers state machine: %v", err)
 	}
 	got, err := Preflight([]Machine{{Name: "AddGopher", Definition: string(def)}})
 	if err != nil {
