@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -58,36 +57,6 @@ func routing(p *project.Project) (jobRouting, error) {
 	return jobRouting{}, errNoJobs
 }
 
-// createPath finds the POST route whose responses include 202 (the route
-// that takes jobs).
-func createPath(p *project.Project) (string, error) {
-	doc, _, err := p.OpenAPI()
-	if err != nil {
-		return "", err
-	}
-	var d struct {
-		Paths map[string]map[string]struct {
-			Responses map[string]json.RawMessage `json:"responses"`
-		} `json:"paths"`
-	}
-	if err := json.Unmarshal(doc, &d); err != nil {
-		return "", fmt.Errorf("read OpenAPI paths: %w", err)
-	}
-	var found []string
-	for path, ops := range d.Paths {
-		if op, ok := ops["post"]; ok {
-			if _, ok := op.Responses["202"]; ok && !strings.Contains(path, "{") {
-				found = append(found, path)
-			}
-		}
-	}
-	if len(found) == 0 {
-		return "", errors.New("the OpenAPI document has no POST route answering 202")
-	}
-	slices.Sort(found)
-	return found[0], nil
-}
-
 // SubmitJob POSTs body to the project's job route (the POST route answering
 // 202, e.g. /gophers) and returns the job id of the answer: its "id", else
 // the last segment of its Location header. body is sent as is when it is
@@ -95,7 +64,7 @@ func createPath(p *project.Project) (string, error) {
 // than 202 is an error carrying the status and body.
 func (s *Stack) SubmitJob(ctx context.Context, body any) (string, error) {
 	if s.create == "" {
-		_, err := createPath(s.proj)
+		_, err := s.proj.JobCreatePath()
 		return "", fmt.Errorf("submit job: %w", err)
 	}
 	return s.PostJob(ctx, s.create, body)

@@ -129,7 +129,7 @@ func New(ctx context.Context, projectDir string, opts ...Option) (*Stack, error)
 		HTTPClient:   s.http,
 	}
 	s.jobs, s.routeOK = routing(proj)
-	s.create, _ = createPath(proj)
+	s.create, _ = proj.JobCreatePath()
 	return s, nil
 }
 

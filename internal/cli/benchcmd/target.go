@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -62,7 +60,7 @@ func (l *Locator) Locate(ctx context.Context) (*Target, error) {
 		if perr != nil {
 			return nil, cmdutil.WithHint(fmt.Errorf("find the create route: %w", perr), "pass --path, or run in the project folder (--project)")
 		}
-		path, err := createPath(p)
+		path, err := p.JobCreatePath()
 		if err != nil {
 			return nil, cmdutil.WithHint(err, "pass --path (and --method)")
 		}
@@ -129,37 +127,6 @@ func (l *Locator) stackOutputs(ctx context.Context) (map[string]string, error) {
 		outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
 	return outputs, nil
-}
-
-// createPath finds the POST route of the OpenAPI document whose responses
-// include 202 and whose path has no parameters (the first, sorted, when
-// there are several).
-func createPath(p *project.Project) (string, error) {
-	doc, _, err := p.OpenAPI()
-	if err != nil {
-		return "", fmt.Errorf("read the OpenAPI document: %w", err)
-	}
-	var d struct {
-		Paths map[string]map[string]struct {
-			Responses map[string]json.RawMessage `json:"responses"`
-		} `json:"paths"`
-	}
-	if err := json.Unmarshal(doc, &d); err != nil {
-		return "", fmt.Errorf("read OpenAPI paths: %w", err)
-	}
-	var found []string
-	for path, ops := range d.Paths {
-		if op, ok := ops["post"]; ok {
-			if _, ok := op.Responses["202"]; ok && !strings.Contains(path, "{") {
-				found = append(found, path)
-			}
-		}
-	}
-	if len(found) == 0 {
-		return "", errors.New("the OpenAPI document has no POST route answering 202")
-	}
-	slices.Sort(found)
-	return found[0], nil
 }
 
 // devEndpoints is the endpoints.json a running sfapi dev writes into its

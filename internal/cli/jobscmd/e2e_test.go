@@ -261,8 +261,8 @@ func TestCommandsEndToEnd(t *testing.T) {
 	_, err = client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(target.Source.Table), Item: map[string]ddbtypes.AttributeValue{
 		target.Source.PK: &ddbtypes.AttributeValueMemberS{Value: "renamed-job"},
 		target.Source.SK: &ddbtypes.AttributeValueMemberS{Value: jobPrefix + "addGopher"},
-		"status":          &ddbtypes.AttributeValueMemberS{Value: "Succeeded"},
-		"executionId":     &ddbtypes.AttributeValueMemberS{Value: stored.ExecutionARN},
+		"status":         &ddbtypes.AttributeValueMemberS{Value: "Succeeded"},
+		"executionId":    &ddbtypes.AttributeValueMemberS{Value: stored.ExecutionARN},
 	}})
 	if err != nil {
 		t.Fatal(err)

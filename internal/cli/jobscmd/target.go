@@ -2,7 +2,6 @@ package jobscmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -104,35 +103,6 @@ func routing(p *project.Project) (jobRouting, error) {
 	return r, nil
 }
 
-// createPath finds the POST route whose responses include 202.
-func createPath(p *project.Project) (string, error) {
-	doc, _, err := p.OpenAPI()
-	if err != nil {
-		return "", err
-	}
-	var d struct {
-		Paths map[string]map[string]struct {
-			Responses map[string]json.RawMessage `json:"responses"`
-		} `json:"paths"`
-	}
-	if err := json.Unmarshal(doc, &d); err != nil {
-		return "", fmt.Errorf("read OpenAPI paths: %w", err)
-	}
-	var found []string
-	for path, ops := range d.Paths {
-		if op, ok := ops["post"]; ok {
-			if _, ok := op.Responses["202"]; ok && !strings.Contains(path, "{") {
-				found = append(found, path)
-			}
-		}
-	}
-	if len(found) == 0 {
-		return "", errors.New("the OpenAPI document has no POST route answering 202")
-	}
-	slices.Sort(found)
-	return found[0], nil
-}
-
 // Locate finds the stack and builds the clients.
 func (l *Locator) Locate(ctx context.Context) (*Target, error) {
 	p, perr := project.Load(l.ProjectDir)
@@ -173,7 +143,7 @@ func (l *Locator) Locate(ctx context.Context) (*Target, error) {
 		Source: &Source{DDB: dynamodb.NewFromConfig(cfg), SFN: sfn.NewFromConfig(cfg),
 			Table: r.table, PK: r.pk, SK: r.sk, Machines: r.machines, WS: ep.WS},
 	}
-	t.CreatePath, _ = createPath(p)
+	t.CreatePath, _ = p.JobCreatePath()
 	return t, nil
 }
 
@@ -218,7 +188,7 @@ func (l *Locator) locateStack(ctx context.Context, p *project.Project) (*Target,
 				src.Machines = append(src.Machines, arn)
 			}
 		}
-		t.CreatePath, _ = createPath(p)
+		t.CreatePath, _ = p.JobCreatePath()
 	} else {
 		keys := slices.Sorted(func(yield func(string) bool) {
 			for k := range outputs {
