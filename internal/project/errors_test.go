@@ -22,12 +22,17 @@ var loadErrorCases = []struct {
 	{
 		name:  "unknown top-level field",
 		files: map[string]string{"sfapi.yaml": "name: x\ntabels: {}\n"},
-		want:  []string{`sfapi.yaml:2:1: unknown field "tabels" in project (known: name, region, accountId, variables, tables, api, stateMachines, pipes, rules, websocket)`},
+		want:  []string{`sfapi.yaml:2:1: unknown field "tabels" in project (known: name, region, accountId, variables, tables, api, stateMachines, pipes, rules, websocket, backend)`},
 	},
 	{
 		name:  "unknown nested field",
 		files: map[string]string{"sfapi.yaml": "name: x\n" + jobsTable + "    strem: NEW_IMAGE\n"},
 		want:  []string{`sfapi.yaml:6:5: unknown field "strem" in tables.Jobs (known: tableName, keySchema, globalSecondaryIndexes, localSecondaryIndexes, stream, ttlAttribute, billingMode)`},
+	},
+	{
+		name:  "unknown backend",
+		files: map[string]string{"sfapi.yaml": "name: x\nbackend: docker\n"},
+		want:  []string{`sfapi.yaml:2:10: invalid backend "docker" (valid: embedded, containers)`},
 	},
 	{
 		name:  "missing name",

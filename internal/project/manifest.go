@@ -80,7 +80,7 @@ func decodeManifest(root *yaml.Node, errs *collector) *manifestDecoder {
 		WebSocket:     WebSocket{Path: DefaultWebSocketPath},
 	}
 	f := d.fields(root, "project", "name", "region", "accountId", "variables", "tables", "api",
-		"stateMachines", "pipes", "rules", "websocket")
+		"stateMachines", "pipes", "rules", "websocket", "backend")
 	if f == nil {
 		return d
 	}
@@ -96,6 +96,9 @@ func decodeManifest(root *yaml.Node, errs *collector) *manifestDecoder {
 		if s, ok := d.match(v.val, "accountId", accountRE, "want 12 digits"); ok {
 			d.m.AccountID = s
 		}
+	}
+	if v, ok := f["backend"]; ok {
+		d.m.Backend, _ = d.enum(v.val, "backend", BackendEmbedded, BackendContainers)
 	}
 	if v, ok := f["variables"]; ok {
 		for _, p := range d.pairs(v.val, "variables") {

@@ -43,6 +43,11 @@ const (
 
 	RuleEnabled  = "ENABLED"
 	RuleDisabled = "DISABLED"
+
+	// Backends of `sfapi dev` a project may ask for (backend:); the
+	// --backend flag, SFAPI_BACKEND and the tool's config file win.
+	BackendEmbedded   = "embedded"
+	BackendContainers = "containers"
 )
 
 // Manifest is sfapi.yaml, typed, with every default applied. Maps are keyed
@@ -58,6 +63,9 @@ type Manifest struct {
 	Pipes         map[string]Pipe
 	Rules         map[string]Rule
 	WebSocket     WebSocket
+	// Backend is the `sfapi dev` backend the project asks for ("" when it
+	// does not say: embedded).
+	Backend string
 }
 
 // Pos is where a manifest entry was written, for messages from the packages

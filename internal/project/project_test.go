@@ -261,3 +261,17 @@ func TestOpenAPIResolved(t *testing.T) {
 		t.Errorf("document order lost: %.80s", doc)
 	}
 }
+
+func TestLoadBackend(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ yaml, want string }{
+		{"name: x\n", ""},
+		{"name: x\nbackend: containers\n", BackendContainers},
+		{"name: x\nbackend: embedded\n", BackendEmbedded},
+	} {
+		p, err := Load(writeProject(t, map[string]string{"sfapi.yaml": tt.yaml}))
+		if err != nil || p.Manifest.Backend != tt.want {
+			t.Errorf("%q: backend %q, %v; want %q", tt.yaml, p.Manifest.Backend, err, tt.want)
+		}
+	}
+}

@@ -48,7 +48,10 @@ type DevOptions struct {
 	// Backend is embedded or containers (DynamoDB Local and Step
 	// Functions Local in Docker); Reuse, Force, Clean and the images
 	// belong to the containers backend.
-	Backend            string
+	Backend string
+	// BackendDefaulted is true when no flag, SFAPI_BACKEND or config file
+	// chose the backend: the project's sfapi.yaml (backend:) may then.
+	BackendDefaulted   bool
 	Reuse              bool
 	Force              bool
 	Clean              bool
@@ -90,8 +93,8 @@ every acknowledged write is on disk. Ctrl-C shuts down gracefully within 5s;
 a second Ctrl-C aborts. A bad project file stops it with file:line messages
 and exit code 2.
 
---backend containers (or SFAPI_BACKEND=containers, or "backend: containers"
-in the config file) runs DynamoDB Local and Step Functions Local in Docker
+--backend containers (or SFAPI_BACKEND=containers, "backend: containers" in
+the config file, or "backend: containers" in the project's sfapi.yaml) runs DynamoDB Local and Step Functions Local in Docker
 instead of the embedded engines; the REST API, pipes, event bus and push stay
 sfapi's. It first checks the state machines and refuses, state by state, what
 Step Functions Local cannot run (--force starts anyway). Progress goes to
@@ -125,8 +128,17 @@ runs of the project left and exits.`,
 					return cmdutil.FlagErrorf("%s %q: %v", a.flag, a.addr, err)
 				}
 			}
-			if err := checkBackendFlags(opts); err != nil {
-				return err
+			if f.Settings != nil {
+				if st, err := f.Settings(); err == nil && st.Source("backend") == cmdutil.SourceDefault {
+					opts.BackendDefaulted = true
+				}
+			}
+			// With the backend still open to sfapi.yaml, devRun checks
+			// the containers-only flags once it has read the project.
+			if !opts.BackendDefaulted {
+				if err := checkBackendFlags(opts); err != nil {
+					return err
+				}
 			}
 			opts.WatchInterrupts = func() (<-chan os.Signal, func()) {
 				sigs := make(chan os.Signal, 1)
@@ -174,6 +186,15 @@ func devRun(ctx context.Context, opts *DevOptions) error {
 	start := time.Now()
 	proj, err := project.Load(opts.ProjectDir)
 	if err != nil {
+		return err
+	}
+	if opts.BackendDefaulted && proj.Manifest.Backend != "" {
+		opts.Backend = proj.Manifest.Backend
+	}
+	if opts.Backend == "" {
+		opts.Backend = BackendEmbedded
+	}
+	if err := checkBackendFlags(opts); err != nil {
 		return err
 	}
 	var backend emulator.Backend
