@@ -153,7 +153,13 @@ func (c *corpusClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 func TestCorpusEndpoint(t *testing.T) {
-	endpoint := os.Getenv("SFAPI_CORPUS_SFN_ENDPOINT")
+	runCorpus(t, os.Getenv("SFAPI_CORPUS_SFN_ENDPOINT"))
+}
+
+// runCorpus runs the corpus against endpoint ("" is a fresh embedded
+// engine per case).
+func runCorpus(t *testing.T, endpoint string) {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(corpusDir, "*.asl.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
