@@ -23,6 +23,7 @@ var CorePackages = []string{
 	"internal/emulator/pipes",
 	"internal/emulator/apigw/mapping",
 	"internal/emulator/kv",
+	"internal/emulator/sqs",
 	"internal/project",
 	"internal/scaffold",
 	"internal/deploy/cfn",

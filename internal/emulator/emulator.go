@@ -76,6 +76,7 @@ type Emulator struct {
 	mux      *awsjson.Mux
 	api      http.Handler
 	wsServer *ws.Server
+	sqs      queues
 	warnings []string
 
 	// apiSwap serves the REST API; Reload swaps what it serves. current is
@@ -173,6 +174,7 @@ func (e *Emulator) Start(ctx context.Context) (ep Endpoints, err error) {
 		WS:  "ws://" + wsLn.Addr().String() + e.opts.Project.WebSocketPath(),
 		PID: os.Getpid(),
 	}
+	e.sqs.setBase(ep.AWS)
 	e.apiSwap = newSwapHandler(e.api)
 	e.current = e.opts.Project
 	e.serve(apiLn, e.apiSwap)
@@ -273,6 +275,9 @@ func (e *Emulator) buildEngines() error {
 	// startPipes fills the set; the queue API answers from the start.
 	e.pipeSet = pipes.NewSet(pipes.NewStore(e.stores[2]))
 	pipesapi.Register(e.mux, e.pipeSet)
+	if err := e.bindSQS(); err != nil {
+		return err
+	}
 
 	wsOpts := ws.Options{Path: p.WebSocketPath(), Logger: e.log.With("component", "ws"), Now: e.opts.Now}
 	// websocket.routes: $connect/$disconnect/message routes as API Gateway runs them.
@@ -366,6 +371,7 @@ func (e *Emulator) serveAWS(ln net.Listener) {
 	e.awsServer = awsjson.NewServer(e.mux, awsjson.ServerOptions{
 		Other:     e.wsServer,
 		OtherPath: func(path string) bool { return strings.Contains(path, "/@connections/") },
+		Query:     e.sqs.query,
 		Logger:    e.log.With("component", "aws"),
 	})
 	go func() {

@@ -3,8 +3,6 @@ package emulator
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,10 +25,10 @@ func (t *tasks) invokeSpecial(ctx context.Context, svc, action string, sdk bool,
 		out, err := t.startExecution(ctx, req.Parameters, pattern)
 		return out, true, err
 	case svc == "sns" && strings.EqualFold(op, "publish") && pattern == "":
-		out, err := t.record(ctx, "sfapi.sns", "SNS Publish", req.Parameters, false)
+		out, err := t.record(ctx, "sfapi.sns", "SNS Publish", req.Parameters)
 		return out, true, err
-	case svc == "sqs" && strings.EqualFold(op, "sendMessage") && pattern == "":
-		out, err := t.record(ctx, "sfapi.sqs", "SQS SendMessage", req.Parameters, true)
+	case svc == "sqs" && pattern == "":
+		out, err := t.sqs(ctx, op, sdk, req.Parameters)
 		return out, true, err
 	case svc == "apigateway" && !sdk && op == "invoke" && pattern == "":
 		out, err := t.apigatewayInvoke(ctx, req.Parameters)
@@ -125,28 +123,16 @@ func sfnTaskError(err error) error {
 	return err
 }
 
-// record stands in for SNS and SQS, which sfapi does not run: the message
-// goes to the default event bus as an event (source sfapi.sns / sfapi.sqs,
-// the task's parameters as detail) so that rules and `sfapi dev` logs see
-// it, and the task gets a plausible response.
-func (t *tasks) record(ctx context.Context, source, detailType string, params json.RawMessage, sqs bool) (json.RawMessage, error) {
+// record stands in for SNS, which sfapi does not run: the message goes to
+// the default event bus as an event (source sfapi.sns, the task's
+// parameters as detail) so that rules and `sfapi dev` logs see it, and the
+// task gets a plausible response.
+func (t *tasks) record(ctx context.Context, source, detailType string, params json.RawMessage) (json.RawMessage, error) {
 	var p map[string]any
 	if err := json.Unmarshal(params, &p); err != nil {
 		return nil, asl.NewTaskError("States.Runtime", detailType+" parameters are not a JSON object")
 	}
-	body := ""
-	if sqs {
-		switch mb := p["MessageBody"].(type) {
-		case string:
-			body = mb
-		case nil:
-			return nil, asl.NewTaskError("SQS.MissingParameterException", "The request must contain the parameter MessageBody.")
-		default:
-			b, _ := json.Marshal(mb)
-			body = string(b)
-			p["MessageBody"] = body
-		}
-	} else if _, ok := p["Message"]; !ok {
+	if _, ok := p["Message"]; !ok {
 		return nil, asl.NewTaskError("SNS.InvalidParameterException", "Invalid parameter: Message")
 	}
 	detail, err := json.Marshal(p)
@@ -162,12 +148,63 @@ func (t *tasks) record(ctx context.Context, source, detailType string, params js
 	if err := failedEntries(resp.Body); err != nil {
 		return nil, err
 	}
-	id := uuid.NewString()
-	if sqs {
-		sum := md5.Sum([]byte(body))
-		return json.Marshal(map[string]string{"MessageId": id, "MD5OfMessageBody": hex.EncodeToString(sum[:])})
+	return json.Marshal(map[string]string{"MessageId": uuid.NewString()})
+}
+
+// sqsExceptions are the SQS errors the AWS SDK for Java models as their own
+// exception class; Step Functions names a task's error after the class
+// ("SQS.QueueDoesNotExistException"), and after AmazonSQSException for the
+// others (InvalidParameterValue, MissingParameter).
+var sqsExceptions = map[string]bool{
+	"QueueDoesNotExist": true, "InvalidMessageContents": true, "ReceiptHandleIsInvalid": true,
+	"MessageNotInflight": true, "BatchEntryIdsNotDistinct": true, "EmptyBatchRequest": true,
+	"TooManyEntriesInBatchRequest": true, "InvalidBatchEntryId": true, "InvalidAttributeName": true,
+	"InvalidAttributeValue": true, "QueueNameExists": true, "PurgeQueueInProgress": true,
+}
+
+// sqs runs arn:aws:states:::sqs:ACTION (optimized; sendMessage takes
+// MessageBody as JSON too) and aws-sdk:sqs:ACTION against the emulator's
+// queues.
+func (t *tasks) sqs(ctx context.Context, op string, sdk bool, params json.RawMessage) (json.RawMessage, error) {
+	prefix := "SQS."
+	if sdk {
+		prefix = "Sqs."
 	}
-	return json.Marshal(map[string]string{"MessageId": id})
+	body := []byte(params)
+	if !sdk && strings.EqualFold(op, "sendMessage") {
+		var p map[string]any
+		if err := json.Unmarshal(params, &p); err != nil {
+			return nil, asl.NewTaskError("States.Runtime", "sqs:sendMessage parameters are not a JSON object")
+		}
+		switch mb := p["MessageBody"].(type) {
+		case string:
+		case nil:
+			return nil, asl.NewTaskError(prefix+"AmazonSQSException", "The request must contain the parameter MessageBody.")
+		default:
+			b, err := json.Marshal(mb)
+			if err != nil {
+				return nil, err
+			}
+			p["MessageBody"] = string(b)
+			if body, err = json.Marshal(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	resp := t.mux.Invoke(ctx, "AmazonSQS."+upperFirst(op), body)
+	if resp.Status != http.StatusOK {
+		var env struct {
+			Type    string `json:"__type"`
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(resp.Body, &env)
+		code := env.Type[strings.LastIndexByte(env.Type, '#')+1:]
+		if sqsExceptions[code] {
+			return nil, asl.NewTaskError(prefix+code+"Exception", env.Message)
+		}
+		return nil, asl.NewTaskError(prefix+"AmazonSQSException", env.Message)
+	}
+	return resp.Body, nil
 }
 
 // apigatewayInvoke is the apigateway:invoke integration, for the one API

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/coder/websocket"
 
 	"github.com/sfapi/sfapi/internal/emulator"
@@ -43,6 +44,10 @@ func TestTaskIntegrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	childArn := "arn:aws:states:us-east-1:000000000000:stateMachine:Child"
+	// sqs:sendMessage sends to a real queue.
+	if _, err := sqs.NewFromConfig(sdkConfig(ep.AWS)).CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: aws.String("q")}); err != nil {
+		t.Fatal(err)
+	}
 	parent := `{"StartAt":"Plain","States":{
 "Plain":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"` + childArn + `","Input":{"n":1}},"ResultSelector":{"arn.$":"$.ExecutionArn"},"ResultPath":"$.plain","Next":"Sync"},
 "Sync":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync","Parameters":{"StateMachineArn":"` + childArn + `","Input":{"n":2}},"ResultSelector":{"out.$":"$.Output","status.$":"$.Status"},"ResultPath":"$.sync","Next":"Sync2"},

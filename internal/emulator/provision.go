@@ -54,7 +54,7 @@ func (e *Emulator) provision(ctx context.Context) error {
 			return r.Pos.Errorf("rule %s: %v", r.LogicalID, err)
 		}
 	}
-	return nil
+	return e.provisionQueues()
 }
 
 // ensureTTL turns the manifest's ttlAttribute on (the sweeper then deletes

@@ -140,6 +140,9 @@ func (e *Emulator) Reload(ctx context.Context, p *project.Project) (Reloaded, er
 	if !sameParts(started.Rules(), p.Rules()) {
 		res.Restart = append(res.Restart, "rules")
 	}
+	if !sameParts(started.Queues(), p.Queues()) {
+		res.Restart = append(res.Restart, "queues")
+	}
 	if !sameParts(started.Manifest.WebSocket, p.Manifest.WebSocket) {
 		res.Restart = append(res.Restart, "websocket")
 	}

@@ -38,9 +38,13 @@ var services = map[string]service{
 type integrations struct{ mux *awsjson.Mux }
 
 func (i integrations) Invoke(ctx context.Context, svc, action string, body []byte) (int, []byte, error) {
+	if svc == "sqs" {
+		st, b := invokeSQS(ctx, i.mux, action, body)
+		return st, b, nil
+	}
 	s, ok := services[svc]
 	if !ok {
-		return 0, nil, fmt.Errorf("service %q is not emulated by sfapi dev (emulated: dynamodb, states, events)", svc)
+		return 0, nil, fmt.Errorf("service %q is not emulated by sfapi dev (emulated: dynamodb, states, events, sqs)", svc)
 	}
 	resp := i.mux.Invoke(ctx, s.targetPrefix+"."+action, body)
 	return resp.Status, resp.Body, nil
@@ -52,7 +56,9 @@ func (i integrations) Invoke(ctx context.Context, svc, action string, body []byt
 //	arn:aws:states:::events:putEvents            optimized integration
 //	arn:aws:states:::states:startExecution       optimized integration
 //	arn:aws:states:::aws-sdk:dynamodb:query      AWS SDK integration
-//	arn:aws:states:::sns:publish / sqs:sendMessage  recorded as events
+//	arn:aws:states:::sqs:sendMessage             optimized integration (the queue)
+//	arn:aws:states:::aws-sdk:sqs:sendMessage     AWS SDK integration
+//	arn:aws:states:::sns:publish                 recorded as an event
 //	arn:aws:states:::apigateway:invoke           WebSocket @connections posts
 //
 // sfn and ws are set once the engines exist (the engine needs its invoker

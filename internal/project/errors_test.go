@@ -22,7 +22,7 @@ var loadErrorCases = []struct {
 	{
 		name:  "unknown top-level field",
 		files: map[string]string{"sfapi.yaml": "name: x\ntabels: {}\n"},
-		want:  []string{`sfapi.yaml:2:1: unknown field "tabels" in project (known: name, region, accountId, variables, tables, api, stateMachines, pipes, rules, websocket, backend)`},
+		want:  []string{`sfapi.yaml:2:1: unknown field "tabels" in project (known: name, region, accountId, variables, tables, api, stateMachines, pipes, rules, queues, websocket, backend)`},
 	},
 	{
 		name:  "unknown nested field",
@@ -254,6 +254,19 @@ i: {Fn::Join: [",", x]}
 			`api.yaml:8:4: Fn::GetAtt needs LogicalId.Attribute, got "Jobs"`,
 			`api.yaml:9:4: .inf cannot be represented in JSON`,
 			`api.yaml:10:21: Fn::Join values must be a sequence, got a string`,
+		},
+	},
+	{
+		name: "queues",
+		files: map[string]string{"sfapi.yaml": "name: x\nqueues:\n  A:\n    queueName: bad.fifo\n    visibilityTimeout: 50000\n    delay: 1\n" +
+			"  B:\n    queueName: shared\n    receiveMessageWaitTimeSeconds: thirty\n  C:\n    queueName: shared\n    messageRetentionPeriod: 59\n"},
+		want: []string{
+			`sfapi.yaml:4:16: invalid queues.A.queueName "bad.fifo": use 1 to 80 letters, digits, '-' and '_' (FIFO queues are not supported)`,
+			`sfapi.yaml:5:24: queues.A.visibilityTimeout must be between 0 and 43200, got 50000`,
+			`sfapi.yaml:6:5: unknown field "delay" in queues.A (known: queueName, visibilityTimeout, messageRetentionPeriod, delaySeconds, receiveMessageWaitTimeSeconds)`,
+			`sfapi.yaml:9:36: queues.B.receiveMessageWaitTimeSeconds must be an integer, got a string`,
+			`sfapi.yaml:10:3: queue name "shared" of C is already used by B`,
+			`sfapi.yaml:12:29: queues.C.messageRetentionPeriod must be between 60 and 1209600, got 59`,
 		},
 	},
 	{

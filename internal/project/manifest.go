@@ -77,10 +77,11 @@ func decodeManifest(root *yaml.Node, errs *collector) *manifestDecoder {
 		StateMachines: map[string]StateMachine{},
 		Pipes:         map[string]Pipe{},
 		Rules:         map[string]Rule{},
+		Queues:        map[string]Queue{},
 		WebSocket:     WebSocket{Path: DefaultWebSocketPath},
 	}
 	f := d.fields(root, "project", "name", "region", "accountId", "variables", "tables", "api",
-		"stateMachines", "pipes", "rules", "websocket", "backend")
+		"stateMachines", "pipes", "rules", "queues", "websocket", "backend")
 	if f == nil {
 		return d
 	}
@@ -121,6 +122,7 @@ func decodeManifest(root *yaml.Node, errs *collector) *manifestDecoder {
 		{"stateMachines", d.stateMachine},
 		{"pipes", d.pipe},
 		{"rules", d.rule},
+		{"queues", d.queue},
 	}
 	type entry struct{ k, v *yaml.Node }
 	bySection := map[string][]entry{}
@@ -761,6 +763,41 @@ func checkExecutionName(s string) string {
 	return ""
 }
 
+var queueNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+func (d *manifestDecoder) queue(id string, key, n *yaml.Node) {
+	what := "queues." + id
+	q := Queue{LogicalID: id, Name: id, VisibilityTimeout: 30, MessageRetentionPeriod: 345600, Pos: d.pos(key)}
+	defer func() { d.m.Queues[id] = q }()
+	f := d.fields(n, what, "queueName", "visibilityTimeout", "messageRetentionPeriod", "delaySeconds", "receiveMessageWaitTimeSeconds")
+	if f == nil {
+		return
+	}
+	if v, ok := f["queueName"]; ok {
+		if s, ok := d.match(v.val, what+".queueName", queueNameRE, "use 1 to 80 letters, digits, '-' and '_' (FIFO queues are not supported)"); ok {
+			q.Name = s
+		}
+	} else if !queueNameRE.MatchString(id) {
+		d.errorf(key, "logical ID %q is not a valid queue name (at most 80 characters); set queueName", id)
+	}
+	for _, a := range []struct {
+		key    string
+		into   *int
+		lo, hi int
+	}{
+		{"visibilityTimeout", &q.VisibilityTimeout, 0, 43200},
+		{"messageRetentionPeriod", &q.MessageRetentionPeriod, 60, 1209600},
+		{"delaySeconds", &q.DelaySeconds, 0, 900},
+		{"receiveMessageWaitTimeSeconds", &q.ReceiveMessageWaitTimeSeconds, 0, 20},
+	} {
+		if v, ok := f[a.key]; ok {
+			if x, ok := d.integer(v.val, what+"."+a.key, a.lo, a.hi); ok {
+				*a.into = x
+			}
+		}
+	}
+}
+
 func (d *manifestDecoder) rule(id string, key, n *yaml.Node) {
 	what := "rules." + id
 	r := Rule{LogicalID: id, Name: id, EventBus: DefaultEventBus, State: RuleEnabled, Pos: d.pos(key)}
@@ -892,5 +929,13 @@ func (d *manifestDecoder) uniqueNames() {
 			d.errs.add(sm.Pos.Errorf("state machine name %q of %s is already used by %s", sm.Name, id, prev))
 		}
 		machines[sm.Name] = id
+	}
+	queues := map[string]string{}
+	for _, id := range sortedKeys(d.m.Queues) {
+		q := d.m.Queues[id]
+		if prev, dup := queues[q.Name]; dup {
+			d.errs.add(q.Pos.Errorf("queue name %q of %s is already used by %s", q.Name, id, prev))
+		}
+		queues[q.Name] = id
 	}
 }

@@ -62,6 +62,7 @@ type Manifest struct {
 	StateMachines map[string]StateMachine
 	Pipes         map[string]Pipe
 	Rules         map[string]Rule
+	Queues        map[string]Queue
 	WebSocket     WebSocket
 	// Backend is the `sfapi dev` backend the project asks for ("" when it
 	// does not say: embedded).
@@ -177,6 +178,18 @@ type PipeTarget struct {
 	InputTemplate  string
 	// ExecutionName is a template with <$.json.path> placeholders.
 	ExecutionName string
+}
+
+// Queue is an SQS standard queue. Its attributes hold SQS's defaults
+// unless the manifest sets them.
+type Queue struct {
+	LogicalID                     string
+	Name                          string
+	VisibilityTimeout             int // seconds, 0 to 43200 (30)
+	MessageRetentionPeriod        int // seconds, 60 to 1209600 (345600)
+	DelaySeconds                  int // 0 to 900 (0)
+	ReceiveMessageWaitTimeSeconds int // 0 to 20 (0)
+	Pos                           Pos
 }
 
 // Rule is an EventBridge rule.

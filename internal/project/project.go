@@ -124,6 +124,9 @@ func (p *Project) Pipes() []Pipe { return sortedValues(p.Manifest.Pipes) }
 // Rules returns the rules sorted by logical ID.
 func (p *Project) Rules() []Rule { return sortedValues(p.Manifest.Rules) }
 
+// Queues returns the queues sorted by logical ID.
+func (p *Project) Queues() []Queue { return sortedValues(p.Manifest.Queues) }
+
 func sortedValues[V any](m map[string]V) []V {
 	out := make([]V, 0, len(m))
 	for _, k := range sortedKeys(m) {

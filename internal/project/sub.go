@@ -67,6 +67,17 @@ func RuleARN(region, account, bus, name string) string {
 	return arn("events", region, account, "rule/"+bus+"/"+name)
 }
 
+// QueueARN is the ARN of a queue.
+func QueueARN(region, account, name string) string {
+	return "arn:aws:sqs:" + region + ":" + account + ":" + name
+}
+
+// QueueURL is a queue's URL as AWS writes it (the emulator finds a queue
+// by the URL's last segment, whatever its host).
+func QueueURL(region, account, name string) string {
+	return "https://sqs." + region + ".amazonaws.com/" + account + "/" + name
+}
+
 // PipeARN is the ARN of a pipe.
 func PipeARN(region, account, name string) string {
 	return arn("pipes", region, account, "pipe/"+name)
@@ -117,6 +128,10 @@ func (r *resolver) ref(name string) (string, error) {
 	if _, ok := r.m.Pipes[name]; ok {
 		return name, nil
 	}
+	if q, ok := r.m.Queues[name]; ok {
+		// AWS::SQS::Queue's Ref is the queue URL.
+		return QueueURL(region, account, q.Name), nil
+	}
 	return "", fmt.Errorf("unknown reference %q: not a variable, a logical ID or a supported AWS:: pseudo parameter", name)
 }
 
@@ -158,6 +173,17 @@ func (r *resolver) getAtt(id, attr string) (string, error) {
 			return PipeARN(region, account, id), nil
 		}
 		return "", bad("pipe", "Arn")
+	}
+	if q, ok := r.m.Queues[id]; ok {
+		switch attr {
+		case "Arn":
+			return QueueARN(region, account, q.Name), nil
+		case "QueueName":
+			return q.Name, nil
+		case "QueueUrl":
+			return QueueURL(region, account, q.Name), nil
+		}
+		return "", bad("queue", "Arn", "QueueName", "QueueUrl")
 	}
 	return "", fmt.Errorf("unknown logical ID %q in %s.%s", id, id, attr)
 }

@@ -77,8 +77,8 @@ Once every listener is bound, sfapi dev prints exactly one line per endpoint to
 stdout, then logs to stderr:
 
   ready api http://127.0.0.1:PORT     the project's REST API (stage prefix optional)
-  ready aws http://127.0.0.1:PORT     DynamoDB, DynamoDB Streams, Step Functions and
-                                      EventBridge for the aws CLI and AWS SDKs
+  ready aws http://127.0.0.1:PORT     DynamoDB, DynamoDB Streams, Step Functions,
+                                      EventBridge and SQS for the aws CLI and AWS SDKs
   ready ws  ws://127.0.0.1:PORT/PATH  WebSocket push of job events
 
 An edit to sfapi.yaml, the OpenAPI file or an ASL file is validated and swapped

@@ -66,8 +66,8 @@ func NewCmdStandin(f *cmdutil.Factory) *cobra.Command {
 		Long: `Serve only Step Functions on port 8083, as amazon/aws-stepfunctions-local does.
 
 Environment: AWS_DEFAULT_REGION, AWS_ACCOUNT_ID, DYNAMODB_ENDPOINT (dynamodb
-tasks call it), EVENTBRIDGE_ENDPOINT (events:putEvents tasks, and the sns/sqs
-tasks sfapi records as events), SQS_ENDPOINT and SNS_ENDPOINT (accepted),
+tasks call it), EVENTBRIDGE_ENDPOINT (events:putEvents tasks, and the sns
+tasks sfapi records as events), SQS_ENDPOINT (sqs tasks), SNS_ENDPOINT (accepted),
 SFN_MOCK_CONFIG (a MockConfigFile), WAIT_TIME_SCALE (scales Wait states and
 retry delays).`,
 		Example: `  DYNAMODB_ENDPOINT=http://dynamodb:8000 sfapi standin stepfunctions-local`,
@@ -126,6 +126,9 @@ func runStepFunctions(ctx context.Context, log *slog.Logger, env StepFunctionsEn
 	}
 	if env.EventBridge != "" {
 		remote.RegisterEvents(out, env.EventBridge, env.Region, nil)
+	}
+	if env.SQS != "" {
+		remote.RegisterSQS(out, env.SQS, env.Region, nil)
 	}
 	inv, bind := emulator.NewTaskInvoker(out, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, `{"message":"apigateway:invoke is not available in the Step Functions Local stand-in"}`, http.StatusNotImplemented)

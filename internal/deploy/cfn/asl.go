@@ -145,10 +145,44 @@ func (s *aslScan) task(name string, st map[string]any) error {
 			return fmt.Errorf("state %s: StateMachineArn must name a state machine of the project", name)
 		}
 		s.perms.allow(iamAction, Ref(target))
+	case "sqs":
+		if action != "sendMessage" && action != "sendMessageBatch" || suffix == ".sync" {
+			return fmt.Errorf("state %s: unsupported SQS integration %q (sendMessage and sendMessageBatch)", name, res)
+		}
+		queues, err := s.queuesFor(name, params)
+		if err != nil {
+			return err
+		}
+		for _, id := range queues {
+			s.perms.allow("sqs:SendMessage", GetAtt(id, "Arn"))
+		}
 	default:
 		return fmt.Errorf("state %s: sfapi deploy cannot derive permissions for %q", name, res)
 	}
 	return nil
+}
+
+// queuesFor returns the queues an SQS task sends to: the one its QueueUrl
+// names (the URL's last segment is the queue name), or every queue of the
+// project when the URL is chosen at run time.
+func (s *aslScan) queuesFor(state string, params map[string]any) ([]string, error) {
+	if u, ok := params["QueueUrl"].(string); ok {
+		name := u[strings.LastIndexByte(u, '/')+1:]
+		for _, q := range s.p.Queues() {
+			if q.Name == name {
+				return []string{q.LogicalID}, nil
+			}
+		}
+		return nil, fmt.Errorf("state %s: QueueUrl %q is not a queue of the project", state, u)
+	}
+	var all []string
+	for _, q := range s.p.Queues() {
+		all = append(all, q.LogicalID)
+	}
+	if params["QueueUrl.$"] == nil || len(all) == 0 {
+		return nil, fmt.Errorf("state %s: the task names no queue of the project", state)
+	}
+	return all, nil
 }
 
 // tablesFor returns the tables a DynamoDB task touches: the one its

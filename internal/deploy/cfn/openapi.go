@@ -173,6 +173,9 @@ var roleARNRE = regexp.MustCompile(`^arn:(?:\$\{AWS::Partition\}|aws|aws-cn|aws-
 // arn:PARTITION:apigateway:REGION:SERVICE:action/ACTION.
 var awsServiceURIRE = regexp.MustCompile(`^arn:[^:]+:apigateway:[^:]+:([a-z0-9-]+):action/([A-Za-z0-9]+)$`)
 
+// sqsPathURIRE matches SQS's path form: arn:...:sqs:path/ACCOUNT/QUEUE.
+var sqsPathURIRE = regexp.MustCompile(`^arn:[^:]+:apigateway:[^:]+:sqs:path/.+$`)
+
 // subTemplate returns the template text of a string or an Fn::Sub value.
 func subTemplate(v any) (string, bool) {
 	switch x := v.(type) {

@@ -49,7 +49,7 @@ func Synthesize(p *project.Project, opts Options) (*Template, error) {
 			Outputs:                  map[string]Output{},
 		},
 	}
-	steps := []func() error{s.parameters, s.eventBuses, s.tables, s.stateMachines, s.pipes, s.webSocket, s.rules, s.restAPI}
+	steps := []func() error{s.parameters, s.eventBuses, s.tables, s.queues, s.stateMachines, s.pipes, s.webSocket, s.rules, s.restAPI}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("synthesize %s: %w", p.Manifest.Name, err)
@@ -239,6 +239,29 @@ func (s *synth) tables() error {
 			return err
 		}
 		s.t.Outputs[t.LogicalID+"TableName"] = Output{Description: "DynamoDB table " + t.LogicalID, Value: Ref(t.LogicalID)}
+	}
+	return nil
+}
+
+// queues adds the manifest's SQS standard queues, encrypted with SQS-owned
+// keys. Like tables, a queue named after its logical ID gets a generated
+// physical name so that two stages can share an account.
+func (s *synth) queues() error {
+	for _, q := range s.p.Queues() {
+		props := map[string]any{
+			"VisibilityTimeout":             q.VisibilityTimeout,
+			"MessageRetentionPeriod":        q.MessageRetentionPeriod,
+			"DelaySeconds":                  q.DelaySeconds,
+			"ReceiveMessageWaitTimeSeconds": q.ReceiveMessageWaitTimeSeconds,
+			"SqsManagedSseEnabled":          true,
+		}
+		if q.Name != q.LogicalID {
+			props["QueueName"] = q.Name
+		}
+		if err := s.add(q.LogicalID, Resource{Type: "AWS::SQS::Queue", Properties: props}); err != nil {
+			return err
+		}
+		s.t.Outputs[q.LogicalID+"QueueUrl"] = Output{Description: "SQS queue " + q.LogicalID, Value: Ref(q.LogicalID)}
 	}
 	return nil
 }
@@ -567,7 +590,14 @@ func (s *synth) apiRoles(doc map[string]any) ([]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: integration uri must be a string or Fn::Sub", in.where)
 		}
-		m := awsServiceURIRE.FindStringSubmatch(strings.NewReplacer("${AWS::Partition}", "aws", "${AWS::Region}", "region").Replace(uri))
+		plain := strings.NewReplacer("${AWS::Partition}", "aws", "${AWS::Region}", "region").Replace(uri)
+		m := awsServiceURIRE.FindStringSubmatch(plain)
+		sqsPath := false
+		if m == nil && sqsPathURIRE.MatchString(plain) {
+			// arn:...:sqs:path/ACCOUNT/QUEUE: the queue is in the uri and
+			// the action (SendMessage) in the form body.
+			m, sqsPath = []string{plain, "sqs", "SendMessage"}, true
+		}
 		if m == nil {
 			// HTTP and mock integrations call no AWS service.
 			if in.credentials != nil {
@@ -612,6 +642,9 @@ func (s *synth) apiRoles(doc map[string]any) ([]string, error) {
 		}
 		refs := map[string]bool{}
 		refsIn(in.requestTmpl, refs)
+		if sqsPath {
+			refsIn(in.uri, refs)
+		}
 		var targets []string
 		for _, ref := range sortedKeys(refs) {
 			switch service {
@@ -621,6 +654,10 @@ func (s *synth) apiRoles(doc map[string]any) ([]string, error) {
 				}
 			case "states":
 				if _, ok := s.p.Manifest.StateMachines[ref]; ok {
+					targets = append(targets, ref)
+				}
+			case "sqs":
+				if _, ok := s.p.Manifest.Queues[ref]; ok {
 					targets = append(targets, ref)
 				}
 			}
@@ -647,6 +684,13 @@ func (s *synth) apiRoles(doc map[string]any) ([]string, error) {
 			}
 		case "events":
 			r.perms.allow(iamAction, eventBusArn("*"))
+		case "sqs":
+			if action != "SendMessage" && action != "SendMessageBatch" {
+				return nil, fmt.Errorf("%s: sfapi deploy grants sqs:SendMessage only, not %s", in.where, action)
+			}
+			for _, qid := range targets {
+				r.perms.allow("sqs:SendMessage", GetAtt(qid, "Arn"))
+			}
 		default:
 			return nil, fmt.Errorf("%s: sfapi deploy cannot derive permissions for %s integrations", in.where, service)
 		}

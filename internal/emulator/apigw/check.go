@@ -76,7 +76,7 @@ func (c *checker) operation(op *operation) {
 	if in == nil {
 		return
 	}
-	if in.typ == typeAWS && in.action != "" && supportedServices[in.service] {
+	if in.typ == typeAWS && in.action != "" && supportedServices[in.service] && !strings.HasPrefix(in.action, "path/") {
 		if _, ok := awsActions[in.service][in.action]; !ok {
 			c.p.errorf(pointer(op.ptr, "x-amazon-apigateway-integration", "uri"), "%s: %s has no action %q that the emulator runs (%s)",
 				op.route, in.service, in.action, strings.Join(sortedKeys(awsActions[in.service]), ", "))
@@ -85,7 +85,8 @@ func (c *checker) operation(op *operation) {
 	for _, ts := range in.requestSources {
 		c.members(op, ts)
 		out, ok := c.renderRequest(op, ts)
-		if ok && in.typ == typeAWS {
+		// SQS takes form-encoded bodies (Action=SendMessage&...), not JSON.
+		if ok && in.typ == typeAWS && in.service != "sqs" {
 			c.awsBody(op, ts, out)
 		}
 		if ok && in.typ == typeMock {
@@ -176,7 +177,13 @@ func (c *checker) renderResponse(op *operation, ir *integrationResponse, ts temp
 // rendered with: what the action answers on success, minimally.
 func sampleIntegrationResponse(in *integration) []byte {
 	if in.typ == typeAWS {
-		if a, ok := awsActions[in.service][in.action]; ok && a.sample != "" {
+		action := in.action
+		if in.service == "sqs" && strings.HasPrefix(action, "path/") {
+			// The path form's body names the action; SendMessage is the
+			// documented use.
+			action = "SendMessage"
+		}
+		if a, ok := awsActions[in.service][action]; ok && a.sample != "" {
 			return []byte(a.sample)
 		}
 	}
@@ -325,6 +332,16 @@ var awsActions = map[string]map[string]awsAction{
 	},
 	"events": {
 		"PutEvents": {required: []string{"Entries"}, sample: `{"FailedEntryCount": 0, "Entries": [{"EventId": "sample"}]}`},
+	},
+	// SQS answers API Gateway with the query protocol's response as JSON.
+	"sqs": {
+		"SendMessage":        {sample: `{"SendMessageResponse": {"SendMessageResult": {"MessageId": "sample", "MD5OfMessageBody": "sample"}, "ResponseMetadata": {"RequestId": "sample"}}}`},
+		"SendMessageBatch":   {sample: `{"SendMessageBatchResponse": {"SendMessageBatchResult": {"Successful": [], "Failed": []}, "ResponseMetadata": {"RequestId": "sample"}}}`},
+		"ReceiveMessage":     {sample: `{"ReceiveMessageResponse": {"ReceiveMessageResult": {"Messages": []}, "ResponseMetadata": {"RequestId": "sample"}}}`},
+		"DeleteMessage":      {sample: `{"DeleteMessageResponse": {"ResponseMetadata": {"RequestId": "sample"}}}`},
+		"GetQueueUrl":        {sample: `{"GetQueueUrlResponse": {"GetQueueUrlResult": {"QueueUrl": "sample"}, "ResponseMetadata": {"RequestId": "sample"}}}`},
+		"DeleteMessageBatch": {}, "ChangeMessageVisibility": {}, "ChangeMessageVisibilityBatch": {},
+		"GetQueueAttributes": {}, "PurgeQueue": {},
 	},
 }
 

@@ -73,7 +73,7 @@ paths:
       x-amazon-apigateway-integration:
         type: aws
         httpMethod: POST
-        uri: arn:aws:apigateway:us-east-1:sqs:action/SendMessage
+        uri: arn:aws:apigateway:us-east-1:sqs:action/SendMesage
         responses:
           default: {statusCode: "200"}
   /key:
@@ -105,7 +105,7 @@ func TestCheckReportsTemplateProblems(t *testing.T) {
 		{36, false, `unknown \$util member "toJson"`},
 		{48, false, `POST /json requestTemplates\[application/json\]: output is not a JSON object`},
 		{56, false, `POST /action: dynamodb has no action "PutItems"`},
-		{64, true, `POST /queue: aws integration with service "sqs" is not emulated`},
+		{64, false, `POST /queue: sqs has no action "SendMesage"`},
 		{75, false, `DELETE /key requestTemplates\[application/json\]: Key is not a DynamoDB item`},
 	}
 	var text []string

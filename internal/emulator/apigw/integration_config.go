@@ -49,9 +49,8 @@ var knownResponseKeys = map[string]bool{
 	"statusCode": true, "responseTemplates": true, "responseParameters": true, "contentHandling": true,
 }
 
-// supportedServices are the AWS services the Integrations port reaches
-// (the emulator has no SQS queue to send to, so sqs is not among them).
-var supportedServices = map[string]bool{"dynamodb": true, "states": true, "events": true}
+// supportedServices are the AWS services the Integrations port reaches.
+var supportedServices = map[string]bool{"dynamodb": true, "states": true, "events": true, "sqs": true}
 
 // integration is one parsed x-amazon-apigateway-integration.
 type integration struct {
@@ -212,6 +211,11 @@ func parseAWSURI(p *problems, ptr string, in *integration, route string) {
 	switch {
 	case kind == "action" && action != "":
 		in.action = action
+	case kind == "path" && service == "sqs" && action != "":
+		// SQS's documented pattern: path/ACCOUNT/QUEUE with a form body
+		// (Action=SendMessage&MessageBody=...); the action travels as
+		// "path/ACCOUNT/QUEUE" to the Integrations port.
+		in.action = parts[5]
 	case kind == "path":
 		in.notRunnable = fmt.Sprintf("aws integration uses the path form (%s:path/...), which the emulator does not run; use the action form", service)
 		in.notRunnableStatus = 500
@@ -222,7 +226,7 @@ func parseAWSURI(p *problems, ptr string, in *integration, route string) {
 		return
 	}
 	if !supportedServices[service] {
-		in.notRunnable = fmt.Sprintf("aws integration with service %q is not emulated (dynamodb, states and events are)", service)
+		in.notRunnable = fmt.Sprintf("aws integration with service %q is not emulated (dynamodb, states, events and sqs are)", service)
 		in.notRunnableStatus = 500
 		p.warnf(ptr, "%s: %s; it answers 500", route, in.notRunnable)
 	}

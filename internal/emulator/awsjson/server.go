@@ -1,6 +1,7 @@
 package awsjson
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,11 @@ type ServerOptions struct {
 	// AWS JSON calls; none of them is on a hot path.
 	Other     http.Handler
 	OtherPath func(path string) bool
+	// Query, when set, serves the requests of AWS's query protocol: no
+	// X-Amz-Target, and a form body or an Action query parameter (SQS as
+	// the aws CLI v2 before 2.13 and older SDKs call it). Like Other, it
+	// goes through net/http's types.
+	Query http.Handler
 	// Logger receives connection-level errors at debug level.
 	Logger *slog.Logger
 }
@@ -40,6 +46,7 @@ type ServerOptions struct {
 type Server struct {
 	mux   *Mux
 	other fasthttp.RequestHandler
+	query fasthttp.RequestHandler
 	match func(path string) bool
 	srv   *fasthttp.Server
 }
@@ -49,6 +56,9 @@ func NewServer(m *Mux, opts ServerOptions) *Server {
 	s := &Server{mux: m, match: opts.OtherPath}
 	if opts.Other != nil && opts.OtherPath != nil {
 		s.other = fasthttpadaptor.NewFastHTTPHandler(opts.Other)
+	}
+	if opts.Query != nil {
+		s.query = fasthttpadaptor.NewFastHTTPHandler(opts.Query)
 	}
 	log := opts.Logger
 	if log == nil {
@@ -109,6 +119,10 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	target := string(ctx.Request.Header.Peek(hdrTarget))
+	if s.query != nil && target == "" && isQuery(ctx) {
+		s.query(ctx)
+		return
+	}
 	svc := s.mux.serviceFor(target)
 	if ctx.IsGet() && (len(path) == 0 || string(path) == "/") {
 		if hs := s.mux.healthService(); hs != nil {
@@ -126,6 +140,15 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 	// Not ctx: a RequestCtx is done when the server shuts down, and a
 	// write that is under way must still finish and be answered.
 	writeFast(ctx, svc, s.mux.Invoke(context.Background(), target, body))
+}
+
+// isQuery reports whether a request without X-Amz-Target is one of the
+// query protocol: a form POST, or a request naming its Action in the URL.
+func isQuery(ctx *fasthttp.RequestCtx) bool {
+	if ctx.QueryArgs().Has("Action") {
+		return true
+	}
+	return ctx.IsPost() && bytes.HasPrefix(ctx.Request.Header.ContentType(), []byte("application/x-www-form-urlencoded"))
 }
 
 // serveError answers requests fasthttp could not read: a body over the

@@ -234,6 +234,8 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 				"AWS_SECRET_ACCESS_KEY": "sfapi",
 				"DYNAMODB_ENDPOINT":     "http://dynamodb:8000",
 				"EVENTBRIDGE_ENDPOINT":  st.EventsEndpoint,
+				// sfapi's AWS endpoint serves SQS too (both protocols).
+				"SQS_ENDPOINT": st.EventsEndpoint,
 			}),
 			network.WithNetworkName([]string{"stepfunctions"}, st.Network),
 		}, stepFunctionsReady); err != nil {

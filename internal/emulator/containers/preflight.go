@@ -45,7 +45,6 @@ var (
 	// Functions Local sends to AWS (no endpoint is configured for them).
 	awsOnly = map[string]string{
 		"sns":        "Step Functions Local sends it to SNS_ENDPOINT or AWS; the embedded backend records it as an event on the default bus",
-		"sqs":        "Step Functions Local sends it to SQS_ENDPOINT or AWS; the embedded backend records it as an event on the default bus",
 		"apigateway": "Step Functions Local calls API Gateway in AWS; the embedded backend posts to its own WebSocket @connections API",
 	}
 )

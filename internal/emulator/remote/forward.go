@@ -186,6 +186,12 @@ var (
 		"UpdateStateMachineAlias", "ValidateStateMachineDefinition",
 	}
 	EventsActions = []string{"PutEvents"}
+	// SQSActions are what Step Functions' sqs tasks call (the stand-in of
+	// Step Functions Local forwards them to SQS_ENDPOINT).
+	SQSActions = []string{
+		"ChangeMessageVisibility", "CreateQueue", "DeleteMessage", "GetQueueAttributes", "GetQueueUrl",
+		"ListQueues", "PurgeQueue", "ReceiveMessage", "SendMessage", "SendMessageBatch",
+	}
 )
 
 // RegisterDynamoDB puts DynamoDB and DynamoDB Streams services forwarding
@@ -205,6 +211,16 @@ func RegisterDynamoDB(mux *awsjson.Mux, endpoint, region string, c *http.Client)
 func RegisterStepFunctions(mux *awsjson.Mux, endpoint, region string, c *http.Client) {
 	f := &Forwarder{Endpoint: endpoint, SigningName: "states", Region: region, Client: c}
 	mux.Register(f.Service(StepFunctionsPrefix, "", StepFunctionsActions))
+}
+
+// SQSPrefix is SQS's JSON-protocol target prefix.
+const SQSPrefix = "AmazonSQS."
+
+// RegisterSQS puts an SQS service (JSON protocol) forwarding to endpoint on
+// mux.
+func RegisterSQS(mux *awsjson.Mux, endpoint, region string, c *http.Client) {
+	f := &Forwarder{Endpoint: endpoint, SigningName: "sqs", Region: region, ContentType: "application/x-amz-json-1.0", Client: c}
+	mux.Register(f.Service(SQSPrefix, "", SQSActions))
 }
 
 // RegisterEvents puts an EventBridge service forwarding PutEvents to
