@@ -60,8 +60,9 @@ type Engine struct {
 }
 
 type machineEntry struct {
-	sm  StateMachine
-	def *machine
+	sm   StateMachine
+	def  *machine
+	hash string // defHash(sm.Definition), kept: every execution start records it
 }
 
 // NewEngine opens the engine's buckets in opts.Store.

@@ -110,7 +110,7 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 		}
 		return &ex, nil
 	}
-	rec := execRecord{Execution: ex, DefHash: defHash(me.sm.Definition)}
+	rec := execRecord{Execution: ex, DefHash: me.hash}
 	started := HistoryEvent{ID: 1, Type: "ExecutionStarted", Timestamp: ex.StartDate,
 		ExecutionStarted: &ExecutionStartedDetails{Input: input, RoleArn: ex.RoleArn}}
 	cp := checkpoint{State: me.def.StartAt, Input: json.RawMessage(input), LastEventID: 1, PrevEventID: 1}

@@ -97,6 +97,11 @@ func (r *run) emit(sc *scope, typ string, fill func(*HistoryEvent)) {
 	r.lastID++
 	ev.ID = r.lastID
 	ev.PreviousEventID = sc.prev
+	if r.pending == nil {
+		// A state emits about five events between checkpoints; growing
+		// from one by doubling copied each 232-byte event several times.
+		r.pending = make([]HistoryEvent, 0, 8)
+	}
 	r.pending = append(r.pending, ev)
 	r.mu.Unlock()
 	sc.prev = ev.ID

@@ -112,7 +112,7 @@ func (e *Engine) CreateStateMachine(ctx context.Context, name, definition, typ, 
 func (e *Engine) cacheMachine(sm StateMachine, def *machine, hash string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.machines[sm.Arn] = &machineEntry{sm: sm, def: def}
+	e.machines[sm.Arn] = &machineEntry{sm: sm, def: def, hash: hash}
 	e.defs[hash] = def
 }
 
@@ -146,7 +146,7 @@ func (e *Engine) machine(arn string) (*machineEntry, error) {
 		return nil, fmt.Errorf("parse stored definition: %w", err)
 	}
 	e.cacheMachine(sm, def, hash)
-	return &machineEntry{sm: sm, def: def}, nil
+	return &machineEntry{sm: sm, def: def, hash: hash}, nil
 }
 
 // DescribeStateMachine returns a state machine.
