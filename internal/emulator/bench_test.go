@@ -210,3 +210,62 @@ func startBenchWith(b *testing.B, edit func(*project.Project)) (emulator.Endpoin
 	b.Cleanup(func() { _ = em.Shutdown(context.Background()) })
 	return ep, em
 }
+
+// BenchmarkPostOpenLoop measures POST /gophers at a steady 1,000 requests/s
+// (an open loop: a request is due every millisecond whether or not the
+// previous ones are answered, and latency counts from when it was due, so
+// a stall is charged in full). DESIGN.md's goal: p99 ≤ 3 ms, durable.
+// jobs=off is the POST path alone; jobs=on runs every job behind it.
+func BenchmarkPostOpenLoop(b *testing.B) {
+	const rate = 1000 // requests per second
+	for _, jobs := range []bool{false, true} {
+		name := "jobs=off"
+		if jobs {
+			name = "jobs=on"
+		}
+		b.Run(name, func(b *testing.B) {
+			var ep emulator.Endpoints
+			if jobs {
+				ep, _ = startBench(b)
+			} else {
+				ep, _ = startBenchWith(b, func(p *project.Project) { p.Manifest.Pipes = nil })
+			}
+			transport := &http.Transport{MaxIdleConnsPerHost: 256}
+			b.Cleanup(transport.CloseIdleConnections)
+			client := &http.Client{Transport: transport}
+			lat := make([]time.Duration, b.N)
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				due := start.Add(time.Duration(i) * time.Second / rate)
+				if d := time.Until(due); d > 0 {
+					time.Sleep(d)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n := benchGopher.Add(1)
+					resp, err := client.Post(ep.API+"/gophers", "application/json", strings.NewReader(fmt.Sprintf(`{"name": "ol-%d", "location": "l%d"}`, n, n%8)))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					lat[i] = time.Since(due)
+					if resp.StatusCode != http.StatusAccepted {
+						b.Errorf("status %d", resp.StatusCode)
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			slices.Sort(lat)
+			pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}
