@@ -172,20 +172,42 @@ func TestPoisonedRecordIsBisectedToTheDeadLetter(t *testing.T) {
 	ep, p := startProject(t, "testdata/poison")
 	table := p.Manifest.Tables["Jobs"].Name
 	db := dynamodb.NewFromConfig(sdkConfig(ep.AWS))
+	putJobBatch(t, db, table, 4, "poison")
+	failures := awaitDeadLetters(t, ep.AWS, "JobsToProcess")
+	f := failures[0]
+	if len(failures) != 1 || f.BatchSize != 1 || f.InvokeCount != 3 || f.Condition != "TargetInvocationFailed" ||
+		!strings.Contains(f.ErrorMessage, "Poisoned") || f.StartSequence == "" || f.StartSequence != f.EndSequence ||
+		len(f.Records) != 1 || !strings.Contains(string(f.Records[0]), `"p4"`) || !strings.Contains(string(f.Records[0]), `"eventSourceARN"`) {
+		t.Fatalf("dead letter = %+v", failures)
+	}
+	awaitProcessedAllBut(t, db, table, "p4")
+}
+
+// putJobBatch writes the eight job items p0..p7 (sk job#process) in one
+// BatchWriteItem; item number bad also carries the boolean attribute mark,
+// which the test's state machine fails on.
+func putJobBatch(t *testing.T, db *dynamodb.Client, table string, bad int, mark string) {
+	t.Helper()
 	var reqs []ddbtypes.WriteRequest
 	for i := range 8 {
 		item := map[string]ddbtypes.AttributeValue{
 			"pk": &ddbtypes.AttributeValueMemberS{Value: fmt.Sprintf("p%d", i)},
 			"sk": &ddbtypes.AttributeValueMemberS{Value: "job#process"},
 		}
-		if i == 4 {
-			item["poison"] = &ddbtypes.AttributeValueMemberBOOL{Value: true}
+		if i == bad {
+			item[mark] = &ddbtypes.AttributeValueMemberBOOL{Value: true}
 		}
 		reqs = append(reqs, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: item}})
 	}
 	if _, err := db.BatchWriteItem(t.Context(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{table: reqs}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// awaitDeadLetters polls the pipe's on-failure queue (up to 10 s) until it
+// holds something, and returns what it holds.
+func awaitDeadLetters(t *testing.T, awsURL, pipe string) []pipes.Failure {
+	t.Helper()
 	var out struct{ Failures []pipes.Failure }
 	deadline := time.Now().Add(10 * time.Second)
 	for len(out.Failures) == 0 {
@@ -193,16 +215,16 @@ func TestPoisonedRecordIsBisectedToTheDeadLetter(t *testing.T) {
 			t.Fatal("no dead letter")
 		}
 		time.Sleep(20 * time.Millisecond)
-		sfapiPipes(t, ep.AWS, "ListFailures", `{"PipeName":"JobsToProcess"}`, &out)
+		sfapiPipes(t, awsURL, "ListFailures", `{"PipeName":"`+pipe+`"}`, &out)
 	}
-	f := out.Failures[0]
-	if len(out.Failures) != 1 || f.BatchSize != 1 || f.InvokeCount != 3 || f.Condition != "TargetInvocationFailed" ||
-		!strings.Contains(f.ErrorMessage, "Poisoned") || f.StartSequence == "" || f.StartSequence != f.EndSequence ||
-		len(f.Records) != 1 || !strings.Contains(string(f.Records[0]), `"p4"`) || !strings.Contains(string(f.Records[0]), `"eventSourceARN"`) {
-		t.Fatalf("dead letter = %+v", out.Failures)
-	}
-	// Every other record was processed (marker items sk=done).
-	deadline = time.Now().Add(10 * time.Second)
+	return out.Failures
+}
+
+// awaitProcessedAllBut waits (up to 10 s) until every job of putJobBatch
+// but skip has its marker item (sk done), and skip has none.
+func awaitProcessedAllBut(t *testing.T, db *dynamodb.Client, table, skip string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		scan, err := db.Scan(t.Context(), &dynamodb.ScanInput{TableName: aws.String(table), FilterExpression: aws.String("sk = :d"),
 			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":d": &ddbtypes.AttributeValueMemberS{Value: "done"}}})
@@ -213,11 +235,11 @@ func TestPoisonedRecordIsBisectedToTheDeadLetter(t *testing.T) {
 		for _, it := range scan.Items {
 			done[it["pk"].(*ddbtypes.AttributeValueMemberS).Value] = true
 		}
-		if len(done) == 7 && !done["p4"] {
-			break
+		if len(done) == 7 && !done[skip] {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("processed = %v, want p0-p7 but p4", done)
+			t.Fatalf("processed = %v, want p0-p7 but %s", done, skip)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
