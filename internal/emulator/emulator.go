@@ -205,7 +205,7 @@ func (e *Emulator) openStores() error {
 	_ = os.Remove(filepath.Join(dir, EndpointsFile))
 	if e.opts.Reset {
 		for _, name := range []string{"dynamodb.db", "stepfunctions.db", "pipes.db"} {
-			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
 				return fmt.Errorf("reset: %w", err)
 			}
 		}

@@ -8,45 +8,68 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
-
-// Tx is a read or read-write transaction.
-type Tx = bolt.Tx
-
-// Bucket is a bucket of a transaction.
-type Bucket = bolt.Bucket
 
 // Options configure Open.
 type Options struct {
-	// InMemory keeps data in a temporary file that is removed on Close and
-	// never fsynced: fast, and forgotten on exit.
+	// InMemory keeps everything in memory: no file is written, nothing is
+	// fsynced, and the data is gone after Close.
 	InMemory bool
-	// MaxBatch bounds how many writes share one commit. Zero means 512.
+	// MaxBatch bounds how many writes share one commit round. Zero means 512.
 	MaxBatch int
+	// CheckpointBytes is how much log makes the store write a new snapshot
+	// (and drop the log it covers); the threshold also grows with the
+	// snapshot, so checkpoints cost a bounded share of the writes. Zero
+	// means 64 MiB.
+	CheckpointBytes int64
 }
 
-// DB is a bbolt database with group commit.
+// DB is a store: an in-memory copy-on-write tree of buckets, made durable
+// by a write-ahead log with group commit.
 type DB struct {
-	bolt     *bolt.DB
-	tmpDir   string
-	reqs     chan *writeReq
+	path     string
+	inMemory bool
 	maxBatch int
-	wg       sync.WaitGroup
-	closeMu  sync.RWMutex
-	closed   bool
+	ckptMin  int64
+	lock     *os.File
+
+	// published is the state readers see: every write in it is durable.
+	published atomic.Pointer[node]
+
+	reqs    chan *writeReq
+	rounds  chan *round
+	wg      sync.WaitGroup
+	closeMu sync.RWMutex
+	closed  bool
+
+	// Owned by the apply goroutine.
+	working *node
+	gen     uint64
+
+	// Owned by the sync goroutine.
+	seg      *os.File
+	segN     uint64
+	walSize  int64 // log bytes since the last snapshot
+	snapLen  atomic.Int64
+	syncBuf  []byte
+	ckpt     sync.WaitGroup // a running checkpoint
+	ckptBusy atomic.Bool
+	ckptErr  atomic.Pointer[error]
+
+	failed atomic.Pointer[error] // sticky: a log write or fsync failed
 
 	commits, writes atomic.Uint64
-	commitTime      atomic.Int64 // nanoseconds spent in bolt commits
+	commitTime      atomic.Int64 // nanoseconds spent applying and syncing
 }
 
 // Stats are counters of the group commit since Open.
 type Stats struct {
-	// Commits is the number of read-write transactions committed (each one
-	// fsync round); Writes the number of Update calls they carried.
+	// Commits is the number of durable commits (each one fsync of the log,
+	// or one publication in memory); Writes the number of Update calls
+	// they carried.
 	Commits, Writes uint64
-	// CommitTime is the time spent inside commits, fsync included.
+	// CommitTime is the time spent inside commits: applying the writes,
+	// writing the log and fsyncing it.
 	CommitTime time.Duration
 }
 
@@ -59,54 +82,103 @@ func (db *DB) Stats() Stats {
 type writeReq struct {
 	fn   func(*Tx) error
 	done chan error
+	err  error
+}
+
+// round is one apply pass: its writes, their results, the state after it,
+// and its log record (nil if it wrote nothing).
+type round struct {
+	batch []*writeReq
+	root  *node
+	log   *opLog
+	start time.Time
+	dur   time.Duration // apply time
 }
 
 // ErrClosed is returned for writes after Close.
 var ErrClosed = errors.New("kv: database closed")
 
-// Open opens (creating if needed) the database file at path.
+var errLocked = errors.New("locked by another process")
+
+// Open opens (creating if needed) the store at path, a directory. A bbolt
+// file left at path by an older sfapi is converted first.
 func Open(path string, opts Options) (*DB, error) {
-	db := &DB{reqs: make(chan *writeReq, 4096), maxBatch: opts.MaxBatch}
+	db := &DB{
+		path:     path,
+		inMemory: opts.InMemory,
+		maxBatch: opts.MaxBatch,
+		ckptMin:  opts.CheckpointBytes,
+		reqs:     make(chan *writeReq, 4096),
+		rounds:   make(chan *round),
+	}
 	if db.maxBatch <= 0 {
 		db.maxBatch = 512
 	}
-	if opts.InMemory {
-		dir, err := os.MkdirTemp("", "sfapi-mem-")
+	if db.ckptMin <= 0 {
+		db.ckptMin = 64 << 20
+	}
+	root, gen := newNode(1), uint64(2)
+	if !opts.InMemory {
+		rec, err := db.openDir()
 		if err != nil {
-			return nil, fmt.Errorf("create temp dir: %w", err)
+			return nil, err
 		}
-		db.tmpDir = dir
-		path = filepath.Join(dir, filepath.Base(path))
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+		root, gen = rec.root, rec.nextGen
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: opts.InMemory, NoFreelistSync: true})
-	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: the file is locked by another process (is another sfapi dev running on this data dir?)", path)
-		}
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	db.bolt = b
-	db.wg.Add(1)
-	go db.commitLoop()
+	db.published.Store(root)
+	db.working, db.gen = root, gen
+	db.wg.Add(2)
+	go db.applyLoop()
+	go db.syncLoop()
 	return db, nil
 }
 
-// Path returns the database file's path.
-func (db *DB) Path() string { return db.bolt.Path() }
+// openDir locks the directory, recovers its state and opens the log.
+func (db *DB) openDir() (*recovered, error) {
+	if err := migrateBolt(db.path); err != nil {
+		return nil, fmt.Errorf("convert %s: %w", db.path, err)
+	}
+	if err := os.MkdirAll(db.path, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	lock, err := lockDir(filepath.Join(db.path, lockFile), 2*time.Second)
+	if err != nil {
+		if errors.Is(err, errLocked) {
+			return nil, fmt.Errorf("open %s: the store is locked by another process (is another sfapi dev running on this data dir?)", db.path)
+		}
+		return nil, fmt.Errorf("open %s: %w", db.path, err)
+	}
+	rec, err := recoverDir(db.path)
+	if err == nil {
+		db.seg, err = openSegment(db.path, rec.segment, rec.offset)
+	}
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("open %s: %w", db.path, err)
+	}
+	db.lock, db.segN, db.walSize = lock, rec.segment, rec.walSize
+	db.snapLen.Store(rec.snapLen)
+	return rec, nil
+}
 
-// View runs fn in a read-only transaction. Readers never wait for writers.
-func (db *DB) View(fn func(*Tx) error) error { return db.bolt.View(fn) }
+// Path returns the store's path.
+func (db *DB) Path() string { return db.path }
+
+// View runs fn in a read-only transaction over the latest durable state.
+// Readers never wait for writers.
+func (db *DB) View(fn func(*Tx) error) error {
+	return fn(newTx(db.published.Load(), 0, false, nil))
+}
 
 // Update runs fn in a read-write transaction shared with other concurrent
 // Update calls (group commit) and returns once the transaction is durable.
 //
 // Contract: fn returns a non-nil error only before its first write (check,
 // then write — the shape of every conditional write). Its error is handed
-// back to the caller and the batch commits without it. fn may be called more
-// than once if a commit fails and the batch is retried one by one, so it
-// must not have effects outside the transaction.
+// back to the caller and the others commit without it. fn may be called
+// more than once (a round in which a write panicked, or broke this
+// contract, is rolled back and its writes retried one by one), so it must
+// not have effects outside the transaction.
 func (db *DB) Update(fn func(*Tx) error) error {
 	db.closeMu.RLock()
 	if db.closed {
@@ -119,54 +191,142 @@ func (db *DB) Update(fn func(*Tx) error) error {
 	return <-r.done
 }
 
-// commitLoop drains waiting writes into one transaction each round: while a
-// commit's fsync runs, new writes queue up and go into the next one.
+// applyLoop runs queued writes, round after round, on the working state.
+// It does not wait for the log: round n+1 is applied while round n is
+// being fsynced (its writers are answered only after their own round is
+// durable, and readers see only durable rounds).
+func (db *DB) applyLoop() {
+	defer db.wg.Done()
+	defer close(db.rounds)
+	for {
+		r, ok := <-db.reqs
+		if !ok {
+			return
+		}
+		batch := []*writeReq{r}
+	drain:
+		for len(batch) < db.maxBatch {
+			select {
+			case r, ok := <-db.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		db.rounds <- db.apply(batch)
+	}
+}
+
+var logPool = sync.Pool{New: func() any { return new(opLog) }}
+
+// apply runs a batch in one write generation. A write that panics or
+// fails after writing makes the round roll back (the working state is
+// copy on write: dropping the new root drops every change) and run again
+// with each write in its own generation, so only that write is lost.
+func (db *DB) apply(batch []*writeReq) *round {
+	start := time.Now()
+	var log *opLog
+	if !db.inMemory {
+		log = logPool.Get().(*opLog)
+		log.reset()
+	}
+	base := db.working
+	tx := newTx(base, db.gen, true, log)
+	db.gen++
+	clean := true
+	for _, r := range batch {
+		mark := tx.writes
+		r.err = safeRun(r.fn, tx)
+		if r.err != nil && (isPanic(r.err) || tx.writes != mark) {
+			clean = false
+			break
+		}
+	}
+	if !clean {
+		if log != nil {
+			log.reset()
+		}
+		tx = newTx(base, 0, true, nil)
+		for _, r := range batch {
+			one := newTx(tx.root, db.gen, true, nil)
+			db.gen++
+			var mark int
+			if log != nil {
+				mark = len(log.buf)
+				one.log = log
+			}
+			r.err = safeRun(r.fn, one)
+			if r.err != nil {
+				// Drop this write's changes, keep the others'.
+				if log != nil {
+					log.buf = log.buf[:mark]
+				}
+				continue
+			}
+			tx.root = one.root
+		}
+	}
+	db.working = tx.root
+	return &round{batch: batch, root: tx.root, log: log, start: start, dur: time.Since(start)}
+}
+
+// syncLoop makes rounds durable: it writes every round that is ready as
+// one append to the log, fsyncs once, publishes the newest state and
+// answers the writers.
 //
 // Left at that, concurrent writers split into two cohorts that alternate
 // (one waits for its fsync while the other queues up), so each fsync
-// carries only half of them. So a round also lingers, briefly, for the
-// writers the previous commit just released: they usually come back with
-// their next write within a fraction of a commit. The wait ends as soon as
-// they are all back, and never exceeds half the previous commit's duration
+// carries only half of them. So a sync also lingers, briefly, for the
+// writers the previous one just released: they usually come back with
+// their next write within a fraction of a sync. The wait ends as soon as
+// they are all back, and never exceeds half the previous sync's duration
 // (capped by maxLinger), so a lone writer never waits and a dropping load
 // costs at most that much, once.
-func (db *DB) commitLoop() {
+func (db *DB) syncLoop() {
 	defer db.wg.Done()
-	batch := make([]*writeReq, 0, db.maxBatch)
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
-	released := 0 // writers answered by the previous commit
-	var lastCommit time.Duration
+	var group []*round
+	released := 0 // writers answered by the previous sync
+	var lastSync time.Duration
 	for {
-		// Writes that queued during the previous commit come from writers
-		// other than the ones it released.
-		batch = batch[:0]
-		open := db.drain(&batch)
-		want := len(batch) + released
-		if len(batch) == 0 {
-			if !open {
-				return
-			}
-			r, ok := <-db.reqs
-			if !ok {
-				return
-			}
-			batch = append(batch, r)
-			open = db.drain(&batch)
-			want = max(released, 1)
+		// A round that is ready now was applied during the previous sync:
+		// its writers are others than the ones that sync released. A round
+		// that has to be waited for is one of those coming back.
+		var r *round
+		ok, waiting := true, true
+		select {
+		case r, ok = <-db.rounds:
+		default:
+			waiting = false
+			r, ok = <-db.rounds
+		}
+		if !ok {
+			return
+		}
+		group = append(group[:0], r)
+		n := len(r.batch)
+		open := true
+		want := max(released, n)
+		if waiting {
+			want = n + released
 		}
 		want = min(want, db.maxBatch)
-		if open && len(batch) < want && lastCommit > 0 {
-			linger.Reset(min(lastCommit/2, maxLinger))
+		if n < want && lastSync > 0 && !db.inMemory {
+			linger.Reset(min(lastSync/2, maxLinger))
 		wait:
-			for len(batch) < want {
+			for n < want {
 				select {
-				case r, ok := <-db.reqs:
+				case r, ok := <-db.rounds:
 					if !ok {
 						open = false
 						break wait
 					}
-					batch = append(batch, r)
+					group = append(group, r)
+					n += len(r.batch)
 				case <-linger.C:
 					break wait
 				}
@@ -174,92 +334,154 @@ func (db *DB) commitLoop() {
 			linger.Stop()
 		}
 		t0 := time.Now()
-		db.commit(batch)
-		lastCommit = time.Since(t0)
-		released = len(batch)
+		db.commit(group)
+		lastSync = time.Since(t0)
+		released = n
 		if !open {
-			return // closed, and everything queued is committed
+			return
 		}
 	}
 }
 
-// maxLinger bounds how long a round waits for returning writers.
+// maxLinger bounds how long a sync waits for returning writers.
 const maxLinger = 2 * time.Millisecond
 
-// drain moves queued writes into batch without blocking, up to maxBatch.
-// It reports false once the queue is closed.
-func (db *DB) drain(batch *[]*writeReq) bool {
-	for len(*batch) < db.maxBatch {
-		select {
-		case r, ok := <-db.reqs:
-			if !ok {
-				return false
-			}
-			*batch = append(*batch, r)
-		default:
-			return true
+func (db *DB) commit(group []*round) {
+	t0 := time.Now()
+	err := db.loadFailed()
+	if err == nil && !db.inMemory {
+		err = db.writeLog(group)
+		if err != nil {
+			db.failed.CompareAndSwap(nil, &err)
 		}
 	}
-	return true
+	var applied time.Duration
+	writes := 0
+	for _, r := range group {
+		applied += r.dur
+		writes += len(r.batch)
+	}
+	// Counters first, so a writer that reads Stats after its Update
+	// returns sees its own write.
+	db.commitTime.Add(int64(time.Since(t0) + applied))
+	db.commits.Add(1)
+	db.writes.Add(uint64(writes))
+	if err == nil {
+		db.published.Store(group[len(group)-1].root)
+	}
+	for _, r := range group {
+		for _, w := range r.batch {
+			if err != nil {
+				w.done <- err
+			} else {
+				w.done <- w.err
+			}
+		}
+		if r.log != nil {
+			logPool.Put(r.log)
+		}
+	}
+	if err == nil && !db.inMemory {
+		db.maybeCheckpoint(group[len(group)-1].root)
+	}
 }
 
-func (db *DB) commit(batch []*writeReq) {
-	errs := make([]error, len(batch))
-	t0 := time.Now()
-	// Stats count the round before any writer is answered, so a writer
-	// that reads Stats after its Update returns sees its own write.
-	counted := false
-	count := func() {
-		if !counted {
-			counted = true
-			db.commitTime.Add(int64(time.Since(t0)))
-			db.commits.Add(1)
-			db.writes.Add(uint64(len(batch)))
+func (db *DB) loadFailed() error {
+	if p := db.failed.Load(); p != nil {
+		return fmt.Errorf("kv: store %s failed earlier, writes are refused: %w", db.path, *p)
+	}
+	return nil
+}
+
+// writeLog appends the group's records to the log and fsyncs it.
+func (db *DB) writeLog(group []*round) error {
+	buf := db.syncBuf[:0]
+	for _, r := range group {
+		if r.log != nil && !r.log.empty() {
+			buf = append(buf, r.log.record()...)
 		}
 	}
-	defer count()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		for i, r := range batch {
-			errs[i] = safeRun(r.fn, tx)
-			if _, ok := errs[i].(*panicError); ok {
-				// A write that panicked may have left partial changes:
-				// roll the whole batch back and retry one by one.
-				return errs[i]
+	db.syncBuf = buf
+	if len(buf) == 0 {
+		return nil
+	}
+	if _, err := db.seg.Write(buf); err != nil {
+		return fmt.Errorf("write log: %w", err)
+	}
+	if err := fdatasync(db.seg); err != nil {
+		return fmt.Errorf("fsync log: %w", err)
+	}
+	db.walSize += int64(len(buf))
+	if cap(db.syncBuf) > 4<<20 {
+		db.syncBuf = nil // one huge round must not pin its buffer
+	}
+	return nil
+}
+
+// maybeCheckpoint starts a checkpoint once the log outgrows its threshold:
+// the log moves on to a new segment, and a snapshot of the state at the
+// end of the old one is written in the background.
+func (db *DB) maybeCheckpoint(root *node) {
+	if db.walSize < max(db.ckptMin, db.snapLen.Load()) || db.ckptBusy.Load() {
+		return
+	}
+	if err := db.rotate(); err != nil {
+		db.failed.CompareAndSwap(nil, &err)
+		return
+	}
+	db.ckptBusy.Store(true)
+	db.ckpt.Go(func() {
+		defer db.ckptBusy.Store(false)
+		if err := db.checkpoint(root, db.segN); err != nil {
+			// The log still has everything; the next checkpoint retries.
+			db.ckptErr.Store(&err)
+		}
+	})
+}
+
+// rotate closes the current segment (fsynced already) and opens the next.
+func (db *DB) rotate() error {
+	if err := db.seg.Close(); err != nil {
+		return fmt.Errorf("close log segment: %w", err)
+	}
+	f, err := openSegment(db.path, db.segN+1, 0)
+	if err != nil {
+		return fmt.Errorf("open log segment: %w", err)
+	}
+	db.seg, db.segN, db.walSize = f, db.segN+1, 0
+	return nil
+}
+
+// checkpoint writes root as the snapshot preceding segment next and
+// removes the segments before it.
+func (db *DB) checkpoint(root *node, next uint64) error {
+	n, err := writeSnapshot(db.path, root, next)
+	if err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	db.snapLen.Store(n)
+	segs, err := segments(db.path)
+	if err != nil {
+		return err
+	}
+	for _, s := range segs {
+		if s < next {
+			if err := os.Remove(filepath.Join(db.path, segmentName(s))); err != nil {
+				return err
 			}
 		}
-		return nil
-	})
-	if err == nil {
-		count()
-		for i, r := range batch {
-			r.done <- errs[i]
-		}
-		return
 	}
-	// The shared commit failed: retry each write alone so one bad write
-	// cannot fail the others.
-	if len(batch) == 1 {
-		count()
-		batch[0].done <- err
-		return
-	}
-	count()
-	for _, r := range batch {
-		var fnErr error
-		err := db.bolt.Update(func(tx *bolt.Tx) error {
-			fnErr = safeRun(r.fn, tx)
-			return fnErr
-		})
-		if fnErr != nil {
-			err = fnErr
-		}
-		r.done <- err
-	}
+	return nil
 }
 
 type panicError struct{ v any }
 
 func (e *panicError) Error() string { return fmt.Sprintf("kv: write panicked: %v", e.v) }
+
+func isPanic(err error) bool {
+	_, ok := err.(*panicError)
+	return ok
+}
 
 func safeRun(fn func(*Tx) error, tx *Tx) (err error) {
 	defer func() {
@@ -270,7 +492,9 @@ func safeRun(fn func(*Tx) error, tx *Tx) (err error) {
 	return fn(tx)
 }
 
-// Close waits for queued writes to commit and closes the file.
+// Close waits for queued writes to commit and closes the store. A store
+// with more than a little log writes a snapshot first, so the next Open
+// replays little.
 func (db *DB) Close() error {
 	db.closeMu.Lock()
 	if db.closed {
@@ -281,9 +505,27 @@ func (db *DB) Close() error {
 	close(db.reqs)
 	db.closeMu.Unlock()
 	db.wg.Wait()
-	err := db.bolt.Close()
-	if db.tmpDir != "" {
-		_ = os.RemoveAll(db.tmpDir)
+	db.ckpt.Wait()
+	if db.inMemory {
+		db.published.Store(newNode(1))
+		return nil
+	}
+	var err error
+	if e := db.loadFailed(); e != nil {
+		err = e
+	} else if db.walSize > 1<<20 {
+		if err = db.rotate(); err == nil {
+			err = db.checkpoint(db.published.Load(), db.segN)
+		}
+	}
+	if cerr := db.seg.Close(); err == nil {
+		err = cerr
+	}
+	if p := db.ckptErr.Load(); p != nil && err == nil {
+		err = *p
+	}
+	if cerr := db.lock.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }

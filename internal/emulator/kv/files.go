@@ -1,0 +1,279 @@
+package kv
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// On disk a store is a directory:
+//
+//	LOCK               held (flock) by the process that has the store open
+//	snapshot           the whole state as of the start of segment N (optional)
+//	wal-NNNNNNNNNNNN   write-ahead log segments, each a sequence of records
+//
+// Recovery loads the snapshot and replays the segments from N on, in
+// order. Only the last segment may end in a torn record (a round whose
+// write did not finish, so none of its writers was answered): it is cut
+// off. A checkpoint writes a new snapshot beside the old one, fsyncs it,
+// renames it into place and only then deletes the segments it covers, so a
+// crash at any step leaves a snapshot and the segments after it.
+const (
+	lockFile     = "LOCK"
+	snapshotFile = "snapshot"
+	walPrefix    = "wal-"
+	snapMagic    = "sfapi-kv"
+	snapVersion  = 1
+)
+
+func segmentName(n uint64) string { return fmt.Sprintf("%s%012d", walPrefix, n) }
+
+// segments lists the directory's log segment numbers in order.
+func segments(dir string) ([]uint64, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []uint64
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, walPrefix) {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimPrefix(name, walPrefix), 10, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// syncDir makes a directory's entries (created, renamed or removed files)
+// durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil && isSyncDirUnsupported(err) {
+		return nil
+	}
+	return err
+}
+
+// recovered is what recover found on disk.
+type recovered struct {
+	root    *node
+	nextGen uint64
+	segment uint64 // the segment to append to
+	offset  int64  // its valid length
+	walSize int64  // bytes of log after the snapshot
+	snapLen int64
+}
+
+// recoverDir rebuilds the state from the snapshot and the log.
+func recoverDir(dir string) (*recovered, error) {
+	rec := &recovered{root: newNode(1), nextGen: 2, segment: 1}
+	tx := newTx(rec.root, 1, true, nil)
+	first := uint64(1)
+	if data, err := os.ReadFile(filepath.Join(dir, snapshotFile)); err == nil {
+		next, err := loadSnapshot(tx, data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, snapshotFile), err)
+		}
+		first, rec.snapLen = next, int64(len(data))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	segs, err := segments(dir)
+	if err != nil {
+		return nil, err
+	}
+	rec.segment = first
+	for i, n := range segs {
+		if n < first {
+			// Covered by the snapshot; a checkpoint died before removing it.
+			_ = os.Remove(filepath.Join(dir, segmentName(n)))
+			continue
+		}
+		path := filepath.Join(dir, segmentName(n))
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		valid, err := replaySegment(tx, data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if valid < len(data) {
+			if i != len(segs)-1 {
+				return nil, fmt.Errorf("%s: damaged record at offset %d before the last segment", path, valid)
+			}
+			// The torn tail of the last round: it was never acknowledged.
+			if err := os.Truncate(path, int64(valid)); err != nil {
+				return nil, fmt.Errorf("cut the torn tail of %s: %w", path, err)
+			}
+		}
+		rec.segment, rec.offset = n, int64(valid)
+		rec.walSize += int64(valid)
+	}
+	rec.root = tx.root
+	return rec, nil
+}
+
+// replaySegment applies a segment's records and returns the length of its
+// valid prefix.
+func replaySegment(tx *Tx, data []byte) (int, error) {
+	valid := 0
+	for len(data) > 0 {
+		payload, rest, err := nextRecord(data)
+		if errors.Is(err, errTorn) {
+			return valid, nil
+		}
+		if err != nil {
+			return valid, fmt.Errorf("offset %d: %w", valid, err)
+		}
+		if err := replayRecord(tx, payload); err != nil {
+			return valid, fmt.Errorf("offset %d: %w", valid, err)
+		}
+		valid += recordHeaderSize + len(payload)
+		data = rest
+	}
+	return valid, nil
+}
+
+// loadSnapshot applies a snapshot and returns the first segment after it.
+func loadSnapshot(tx *Tx, data []byte) (uint64, error) {
+	payload, rest, err := nextRecord(data)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot header: %w", err)
+	}
+	r := opReader{p: payload}
+	var o op
+	if !r.next(&o) || o.code != opHeader || string(o.key) != snapMagic {
+		return 0, errors.New("not an sfapi store snapshot")
+	}
+	if o.seq != snapVersion {
+		return 0, fmt.Errorf("snapshot version %d; this sfapi reads version %d", o.seq, snapVersion)
+	}
+	next := o.next
+	for len(rest) > 0 {
+		payload, rest, err = nextRecord(rest)
+		if err != nil {
+			return 0, fmt.Errorf("snapshot record: %w", err)
+		}
+		if err := replayRecord(tx, payload); err != nil {
+			return 0, err
+		}
+	}
+	return next, nil
+}
+
+// writeSnapshot writes root as the snapshot file of dir, to be followed by
+// segment next, atomically (temporary file, fsync, rename, fsync dir).
+func writeSnapshot(dir string, root *node, next uint64) (int64, error) {
+	tmp := filepath.Join(dir, snapshotFile+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		f.Close()
+		os.Remove(tmp)
+	}()
+	w := &snapshotWriter{w: bufio.NewWriterSize(f, 1<<20)}
+	w.log.reset()
+	w.log.buf = append(w.log.buf, opHeader, 0)
+	w.log.bytes([]byte(snapMagic))
+	w.log.buf = binary.AppendUvarint(w.log.buf, snapVersion)
+	w.log.buf = binary.AppendUvarint(w.log.buf, next)
+	w.flush()
+	rtx := newTx(root, 0, false, nil)
+	w.bucket(&rtx.rootB)
+	w.flush()
+	if w.err == nil {
+		w.err = w.w.Flush()
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, snapshotFile)); err != nil {
+		return 0, err
+	}
+	return w.n, syncDir(dir)
+}
+
+// snapshotWriter writes a tree as records of creates, puts and sequences.
+type snapshotWriter struct {
+	w   *bufio.Writer
+	log opLog
+	n   int64
+	err error
+}
+
+func (s *snapshotWriter) flush() {
+	if s.log.empty() || s.err != nil {
+		return
+	}
+	rec := s.log.record()
+	_, s.err = s.w.Write(rec)
+	s.n += int64(len(rec))
+	s.log.reset()
+}
+
+func (s *snapshotWriter) bucket(b *Bucket) {
+	if b.parent != nil && b.node.seq != 0 {
+		s.log.setSequence(b, b.node.seq)
+	}
+	b.node.items.Scan(func(e *entry) bool {
+		if e.child != nil {
+			s.log.createBucket(b, e.key)
+			s.bucket(&Bucket{tx: b.tx, node: e.child, parent: b, name: e.key})
+		} else {
+			s.log.put(b, e.key, e.val)
+		}
+		if len(s.log.buf) >= 1<<20 {
+			s.flush()
+		}
+		return s.err == nil
+	})
+}
+
+// openSegment opens segment n of dir for appending at offset.
+func openSegment(dir string, n uint64, offset int64) (*os.File, error) {
+	path := filepath.Join(dir, segmentName(n))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if offset == 0 {
+		if err := syncDir(dir); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return f, nil
+}

@@ -1,0 +1,280 @@
+package kv
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+// The write-ahead log and the snapshot share one format: a sequence of
+// records, each a 4-byte little-endian payload length, a 4-byte CRC-32C of
+// the payload, and the payload: a sequence of operations. A commit round is
+// one record, so a round is replayed whole or not at all.
+//
+// An operation is its code, the path of the bucket it applies to (a count,
+// then each name as a uvarint length and bytes), and its arguments:
+//
+//	opPut          key, value (uvarint length + bytes each)
+//	opDelete       key
+//	opCreateBucket name
+//	opDeleteBucket name
+//	opSetSequence  sequence (uvarint)
+//	opHeader       magic, version, next segment (snapshot files only)
+const (
+	opPut byte = iota + 1
+	opDelete
+	opCreateBucket
+	opDeleteBucket
+	opSetSequence
+	opHeader
+)
+
+const recordHeaderSize = 8
+
+// maxRecord bounds one record's payload: a round of 512 writes of 400 KB
+// items fits, and a corrupt length cannot make replay allocate gigabytes.
+const maxRecord = 1 << 30
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// opLog collects a write transaction's operations as one record. A nil
+// *opLog records nothing (read-only and in-memory transactions, replay).
+type opLog struct {
+	buf []byte
+}
+
+// reset empties the log and reserves the record header.
+func (l *opLog) reset() {
+	l.buf = append(l.buf[:0], make([]byte, recordHeaderSize)...)
+}
+
+// empty reports whether no operation was recorded since reset.
+func (l *opLog) empty() bool { return len(l.buf) <= recordHeaderSize }
+
+// record finishes the record (length and checksum) and returns it; the
+// slice is valid until the next reset.
+func (l *opLog) record() []byte {
+	payload := l.buf[recordHeaderSize:]
+	binary.LittleEndian.PutUint32(l.buf[0:4], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(l.buf[4:8], crc32.Checksum(payload, crcTable))
+	return l.buf
+}
+
+func (l *opLog) bytes(p []byte) {
+	l.buf = binary.AppendUvarint(l.buf, uint64(len(p)))
+	l.buf = append(l.buf, p...)
+}
+
+// path appends the bucket's path from the root.
+func (l *opLog) path(b *Bucket) {
+	depth := 0
+	for p := b; p.parent != nil; p = p.parent {
+		depth++
+	}
+	l.buf = binary.AppendUvarint(l.buf, uint64(depth))
+	var names [8][]byte
+	stack := names[:0]
+	for p := b; p.parent != nil; p = p.parent {
+		stack = append(stack, p.name)
+	}
+	for i := len(stack) - 1; i >= 0; i-- {
+		l.bytes(stack[i])
+	}
+}
+
+func (l *opLog) op(code byte, b *Bucket) {
+	l.buf = append(l.buf, code)
+	l.path(b)
+}
+
+func (l *opLog) put(b *Bucket, key, value []byte) {
+	if l == nil {
+		return
+	}
+	l.op(opPut, b)
+	l.bytes(key)
+	l.bytes(value)
+}
+
+func (l *opLog) delete(b *Bucket, key []byte) {
+	if l == nil {
+		return
+	}
+	l.op(opDelete, b)
+	l.bytes(key)
+}
+
+func (l *opLog) createBucket(b *Bucket, name []byte) {
+	if l == nil {
+		return
+	}
+	l.op(opCreateBucket, b)
+	l.bytes(name)
+}
+
+func (l *opLog) deleteBucket(b *Bucket, name []byte) {
+	if l == nil {
+		return
+	}
+	l.op(opDeleteBucket, b)
+	l.bytes(name)
+}
+
+func (l *opLog) setSequence(b *Bucket, seq uint64) {
+	if l == nil {
+		return
+	}
+	l.op(opSetSequence, b)
+	l.buf = binary.AppendUvarint(l.buf, seq)
+}
+
+// errTorn marks a record cut short: the tail of a log whose last write
+// never finished. Anything else wrong with a record is corruption.
+var errTorn = errors.New("torn record")
+
+// nextRecord splits the first record off data. It returns the payload and
+// the rest; errTorn if data ends inside the record (or is a zeroed tail),
+// another error if the record is damaged.
+func nextRecord(data []byte) (payload, rest []byte, err error) {
+	if len(data) < recordHeaderSize {
+		return nil, nil, errTorn
+	}
+	n := binary.LittleEndian.Uint32(data[0:4])
+	sum := binary.LittleEndian.Uint32(data[4:8])
+	if n == 0 {
+		// Records are never empty: zeros are space the file system
+		// allocated for a write that did not complete.
+		return nil, nil, errTorn
+	}
+	if n > maxRecord {
+		return nil, nil, fmt.Errorf("record length %d is beyond the limit", n)
+	}
+	if uint64(len(data)-recordHeaderSize) < uint64(n) {
+		return nil, nil, errTorn
+	}
+	payload = data[recordHeaderSize : recordHeaderSize+int(n)]
+	if crc32.Checksum(payload, crcTable) != sum {
+		return nil, nil, errTorn
+	}
+	return payload, data[recordHeaderSize+int(n):], nil
+}
+
+// opReader decodes the operations of one record's payload.
+type opReader struct {
+	p   []byte
+	err error
+}
+
+func (r *opReader) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("bad %s", what)
+	}
+	r.p = nil
+}
+
+func (r *opReader) uvarint(what string) uint64 {
+	v, n := binary.Uvarint(r.p)
+	if n <= 0 {
+		r.fail(what)
+		return 0
+	}
+	r.p = r.p[n:]
+	return v
+}
+
+func (r *opReader) bytes(what string) []byte {
+	n := r.uvarint(what)
+	if r.err != nil || n > uint64(len(r.p)) {
+		r.fail(what)
+		return nil
+	}
+	b := r.p[:n:n]
+	r.p = r.p[n:]
+	return b
+}
+
+// op is one decoded operation. Its slices point into the record.
+type op struct {
+	code  byte
+	path  [][]byte
+	key   []byte // key or bucket name; the magic for opHeader
+	value []byte
+	seq   uint64 // sequence; version for opHeader
+	next  uint64 // next segment, opHeader only
+}
+
+// next decodes the next operation; ok is false at the end of the record or
+// on an error (r.err).
+func (r *opReader) next(o *op) bool {
+	if r.err != nil || len(r.p) == 0 {
+		return false
+	}
+	o.code = r.p[0]
+	r.p = r.p[1:]
+	depth := r.uvarint("path depth")
+	if depth > 64 {
+		r.fail("path depth")
+	}
+	o.path = o.path[:0]
+	for range depth {
+		o.path = append(o.path, r.bytes("bucket name"))
+	}
+	o.key, o.value, o.seq, o.next = nil, nil, 0, 0
+	switch o.code {
+	case opPut:
+		o.key = r.bytes("key")
+		o.value = r.bytes("value")
+	case opDelete:
+		o.key = r.bytes("key")
+	case opCreateBucket, opDeleteBucket:
+		o.key = r.bytes("bucket name")
+	case opSetSequence:
+		o.seq = r.uvarint("sequence")
+	case opHeader:
+		o.key = r.bytes("magic")
+		o.seq = r.uvarint("version")
+		o.next = r.uvarint("next segment")
+	default:
+		r.fail(fmt.Sprintf("operation code %d", o.code))
+	}
+	return r.err == nil
+}
+
+// apply replays one operation into a write transaction.
+func (o *op) apply(tx *Tx) error {
+	b := &tx.rootB
+	for _, name := range o.path {
+		if b = b.Bucket(name); b == nil {
+			return fmt.Errorf("%w: %q", ErrBucketNotFound, name)
+		}
+	}
+	var err error
+	switch o.code {
+	case opPut:
+		err = b.Put(o.key, o.value)
+	case opDelete:
+		err = b.Delete(o.key)
+	case opCreateBucket:
+		_, err = b.CreateBucket(o.key)
+	case opDeleteBucket:
+		err = b.DeleteBucket(o.key)
+	case opSetSequence:
+		err = b.SetSequence(o.seq)
+	default:
+		err = fmt.Errorf("operation code %d out of place", o.code)
+	}
+	return err
+}
+
+// replayRecord applies every operation of one record's payload.
+func replayRecord(tx *Tx, payload []byte) error {
+	r := opReader{p: payload}
+	var o op
+	for r.next(&o) {
+		if err := o.apply(tx); err != nil {
+			return err
+		}
+	}
+	return r.err
+}
