@@ -179,6 +179,11 @@ func checkAddr(addr string) error {
 
 func devRun(ctx context.Context, opts *DevOptions) error {
 	emulator.TuneGC()
+	stopProfile, err := startProfile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	log := opts.Logger()
 	if opts.Clean {
 		return cleanRun(ctx, opts)
