@@ -38,6 +38,8 @@ type DB struct {
 
 	reqs    chan *writeReq
 	rounds  chan *round
+	pending atomic.Int64  // writes in the open round
+	kick    chan struct{} // the open round grew
 	wg      sync.WaitGroup
 	closeMu sync.RWMutex
 	closed  bool
@@ -51,7 +53,6 @@ type DB struct {
 	segN     uint64
 	walSize  int64 // log bytes since the last snapshot
 	snapLen  atomic.Int64
-	syncBuf  []byte
 	ckpt     sync.WaitGroup // a running checkpoint
 	ckptBusy atomic.Bool
 	ckptErr  atomic.Pointer[error]
@@ -89,9 +90,10 @@ type writeReq struct {
 // and its log record (nil if it wrote nothing).
 type round struct {
 	batch []*writeReq
-	root  *node
+	base  *node // the state before the round (after its last rollback)
+	tx    *Tx
+	root  *node // the state after it
 	log   *opLog
-	start time.Time
 	dur   time.Duration // apply time
 }
 
@@ -110,6 +112,7 @@ func Open(path string, opts Options) (*DB, error) {
 		ckptMin:  opts.CheckpointBytes,
 		reqs:     make(chan *writeReq, 4096),
 		rounds:   make(chan *round),
+		kick:     make(chan struct{}, 1),
 	}
 	if db.maxBatch <= 0 {
 		db.maxBatch = 512
@@ -191,91 +194,100 @@ func (db *DB) Update(fn func(*Tx) error) error {
 	return <-r.done
 }
 
-// applyLoop runs queued writes, round after round, on the working state.
-// It does not wait for the log: round n+1 is applied while round n is
-// being fsynced (its writers are answered only after their own round is
-// durable, and readers see only durable rounds).
+// applyLoop runs queued writes on the working state, in an open round
+// that keeps taking writes until the sync goroutine takes it: while one
+// round is being fsynced, everything that arrives goes into the next one,
+// in one write generation, so the copy-on-write work is paid once per
+// sync, not once per write. Writers are answered only after their round is
+// durable, and readers see only durable rounds.
 func (db *DB) applyLoop() {
 	defer db.wg.Done()
 	defer close(db.rounds)
+	open := db.newRound()
 	for {
-		r, ok := <-db.reqs
-		if !ok {
-			return
-		}
-		batch := []*writeReq{r}
-	drain:
-		for len(batch) < db.maxBatch {
-			select {
-			case r, ok := <-db.reqs:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
+		if len(open.batch) == 0 {
+			r, ok := <-db.reqs
+			if !ok {
+				return
 			}
+			db.apply(open, r)
+			continue
 		}
-		db.rounds <- db.apply(batch)
+		select {
+		case db.rounds <- open:
+			open = db.newRound()
+		case r, ok := <-db.reqs:
+			if !ok {
+				db.rounds <- open
+				return
+			}
+			db.apply(open, r)
+		}
 	}
 }
 
 var logPool = sync.Pool{New: func() any { return new(opLog) }}
 
-// apply runs a batch in one write generation. A write that panics or
-// fails after writing makes the round roll back (the working state is
-// copy on write: dropping the new root drops every change) and run again
-// with each write in its own generation, so only that write is lost.
-func (db *DB) apply(batch []*writeReq) *round {
-	start := time.Now()
-	var log *opLog
+func (db *DB) newRound() *round {
+	r := &round{base: db.working}
 	if !db.inMemory {
-		log = logPool.Get().(*opLog)
-		log.reset()
+		r.log = logPool.Get().(*opLog)
+		r.log.reset()
 	}
-	base := db.working
-	tx := newTx(base, db.gen, true, log)
+	r.tx = newTx(db.working, db.gen, true, r.log)
 	db.gen++
-	clean := true
-	for _, r := range batch {
-		mark := tx.writes
-		r.err = safeRun(r.fn, tx)
-		if r.err != nil && (isPanic(r.err) || tx.writes != mark) {
-			clean = false
-			break
+	return r
+}
+
+// apply runs one write in the open round. A write that panics, or fails
+// after writing, makes the round roll back (the state is copy on write:
+// dropping the round's root drops every change) and run its writes again,
+// each in its own generation, so only that write is lost.
+func (db *DB) apply(open *round, w *writeReq) {
+	start := time.Now()
+	open.batch = append(open.batch, w)
+	tx := open.tx
+	mark := tx.writes
+	w.err = safeRun(w.fn, tx)
+	if w.err != nil && (isPanic(w.err) || tx.writes != mark) {
+		root := open.base
+		if open.log != nil {
+			open.log.reset()
 		}
-	}
-	if !clean {
-		if log != nil {
-			log.reset()
-		}
-		tx = newTx(base, 0, true, nil)
-		for _, r := range batch {
-			one := newTx(tx.root, db.gen, true, nil)
+		for _, r := range open.batch {
+			one := newTx(root, db.gen, true, open.log)
 			db.gen++
-			var mark int
-			if log != nil {
-				mark = len(log.buf)
-				one.log = log
+			var logMark int
+			if open.log != nil {
+				logMark = len(open.log.buf)
 			}
 			r.err = safeRun(r.fn, one)
 			if r.err != nil {
 				// Drop this write's changes, keep the others'.
-				if log != nil {
-					log.buf = log.buf[:mark]
+				if open.log != nil {
+					open.log.buf = open.log.buf[:logMark]
 				}
 				continue
 			}
-			tx.root = one.root
+			root = one.root
 		}
+		// The rest of the round goes on from here, in a new generation.
+		open.base = root
+		open.tx = newTx(root, db.gen, true, open.log)
+		db.gen++
 	}
-	db.working = tx.root
-	return &round{batch: batch, root: tx.root, log: log, start: start, dur: time.Since(start)}
+	db.working = open.tx.root
+	open.root = open.tx.root
+	open.dur += time.Since(start)
+	db.pending.Store(int64(len(open.batch)))
+	select {
+	case db.kick <- struct{}{}:
+	default:
+	}
 }
 
-// syncLoop makes rounds durable: it writes every round that is ready as
-// one append to the log, fsyncs once, publishes the newest state and
-// answers the writers.
+// syncLoop makes rounds durable: it appends a round's record to the log,
+// fsyncs once, publishes the new state and answers the writers.
 //
 // Left at that, concurrent writers split into two cohorts that alternate
 // (one waits for its fsync while the other queues up), so each fsync
@@ -289,100 +301,73 @@ func (db *DB) syncLoop() {
 	defer db.wg.Done()
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
-	var group []*round
 	released := 0 // writers answered by the previous sync
 	var lastSync time.Duration
 	for {
-		// A round that is ready now was applied during the previous sync:
-		// its writers are others than the ones that sync released. A round
-		// that has to be waited for is one of those coming back.
-		var r *round
-		ok, waiting := true, true
-		select {
-		case r, ok = <-db.rounds:
-		default:
-			waiting = false
-			r, ok = <-db.rounds
-		}
-		if !ok {
-			return
-		}
-		group = append(group[:0], r)
-		n := len(r.batch)
-		open := true
-		want := max(released, n)
-		if waiting {
-			want = n + released
+		// Writes already in the open round came in during the previous
+		// sync, from writers other than the ones it released.
+		waiting := int(db.pending.Load())
+		want := max(released, 1)
+		if waiting > 0 {
+			want = waiting + released
 		}
 		want = min(want, db.maxBatch)
-		if n < want && lastSync > 0 && !db.inMemory {
+		if waiting < want && lastSync > 0 && !db.inMemory {
 			linger.Reset(min(lastSync/2, maxLinger))
 		wait:
-			for n < want {
+			for int(db.pending.Load()) < want {
 				select {
-				case r, ok := <-db.rounds:
-					if !ok {
-						open = false
-						break wait
-					}
-					group = append(group, r)
-					n += len(r.batch)
+				case <-db.kick:
 				case <-linger.C:
 					break wait
 				}
 			}
 			linger.Stop()
 		}
-		t0 := time.Now()
-		db.commit(group)
-		lastSync = time.Since(t0)
-		released = n
-		if !open {
+		r, ok := <-db.rounds
+		if !ok {
 			return
 		}
+		db.pending.Store(0)
+		t0 := time.Now()
+		db.commit(r)
+		lastSync = time.Since(t0)
+		released = len(r.batch)
 	}
 }
 
 // maxLinger bounds how long a sync waits for returning writers.
 const maxLinger = 2 * time.Millisecond
 
-func (db *DB) commit(group []*round) {
+func (db *DB) commit(r *round) {
 	t0 := time.Now()
 	err := db.loadFailed()
 	if err == nil && !db.inMemory {
-		err = db.writeLog(group)
+		err = db.writeLog(r)
 		if err != nil {
 			db.failed.CompareAndSwap(nil, &err)
 		}
 	}
-	var applied time.Duration
-	writes := 0
-	for _, r := range group {
-		applied += r.dur
-		writes += len(r.batch)
-	}
 	// Counters first, so a writer that reads Stats after its Update
 	// returns sees its own write.
-	db.commitTime.Add(int64(time.Since(t0) + applied))
+	db.commitTime.Add(int64(time.Since(t0) + r.dur))
 	db.commits.Add(1)
-	db.writes.Add(uint64(writes))
+	db.writes.Add(uint64(len(r.batch)))
 	if err == nil {
-		db.published.Store(group[len(group)-1].root)
+		db.published.Store(r.root)
 	}
-	for _, r := range group {
-		for _, w := range r.batch {
-			if err != nil {
-				w.done <- err
-			} else {
-				w.done <- w.err
-			}
+	for _, w := range r.batch {
+		if err != nil {
+			w.done <- err
+		} else {
+			w.done <- w.err
 		}
-		if r.log != nil {
-			logPool.Put(r.log)
-		}
+	}
+	if r.log != nil {
+		logPool.Put(r.log)
 	}
 	if err == nil && !db.inMemory {
-		db.maybeCheckpoint(group[len(group)-1].root)
+		db.maybeCheckpoint(r.root)
 	}
 }
 
@@ -393,27 +378,21 @@ func (db *DB) loadFailed() error {
 	return nil
 }
 
-// writeLog appends the group's records to the log and fsyncs it.
-func (db *DB) writeLog(group []*round) error {
-	buf := db.syncBuf[:0]
-	for _, r := range group {
-		if r.log != nil && !r.log.empty() {
-			buf = append(buf, r.log.record()...)
-		}
-	}
-	db.syncBuf = buf
-	if len(buf) == 0 {
+// writeLog appends the round's record to the log and fsyncs it.
+func (db *DB) writeLog(r *round) error {
+	if r.log == nil || r.log.empty() {
 		return nil
 	}
-	if _, err := db.seg.Write(buf); err != nil {
+	rec := r.log.record()
+	if _, err := db.seg.Write(rec); err != nil {
 		return fmt.Errorf("write log: %w", err)
 	}
 	if err := fdatasync(db.seg); err != nil {
 		return fmt.Errorf("fsync log: %w", err)
 	}
-	db.walSize += int64(len(buf))
-	if cap(db.syncBuf) > 4<<20 {
-		db.syncBuf = nil // one huge round must not pin its buffer
+	db.walSize += int64(len(rec))
+	if cap(r.log.buf) > 4<<20 {
+		r.log.buf = nil // one huge round must not pin its buffer in the pool
 	}
 	return nil
 }

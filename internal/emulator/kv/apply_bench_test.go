@@ -1,0 +1,69 @@
+package kv
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// BenchmarkApply measures the store's own work per write, without fsync
+// (in memory) or HTTP: one Update that reads a key and puts two values (an
+// item at a random key of a 100,000-key bucket, and a record at the next
+// sequence of another), the shape of a DynamoDB write with its stream
+// record.
+func BenchmarkApply(b *testing.B) {
+	for _, writers := range []int{1, 32} {
+		b.Run(fmt.Sprint("writers=", writers), func(b *testing.B) { benchApply(b, writers) })
+	}
+}
+
+func benchApply(b *testing.B, writers int) {
+	db, err := Open(filepath.Join(b.TempDir(), "kv"), Options{InMemory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	val := make([]byte, 200)
+	key := func(n uint64) []byte { return binary.BigEndian.AppendUint64([]byte("item#"), n) }
+	if err := db.Update(func(tx *Tx) error {
+		items, _ := tx.CreateBucket([]byte("items"))
+		_, _ = tx.CreateBucket([]byte("stream"))
+		for i := range uint64(100_000) {
+			if err := items.Put(key(i), val); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	for w := range writers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(1, uint64(w)))
+			for next.Add(1) <= int64(b.N) {
+				k := key(r.Uint64N(100_000))
+				if err := db.Update(func(tx *Tx) error {
+					items, stream := tx.Bucket([]byte("items")), tx.Bucket([]byte("stream"))
+					_ = items.Get(k)
+					if err := items.Put(k, val); err != nil {
+						return err
+					}
+					seq, _ := stream.NextSequence()
+					return stream.Put(binary.BigEndian.AppendUint64(nil, seq), val)
+				}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
