@@ -16,7 +16,7 @@ const (
 	// 10 µs (docs/benchmarks.md).
 	DevGCPercent = 400
 	// DevMemoryFloor is the least the memory limit is set to.
-	DevMemoryFloor = 128 << 20
+	DevMemoryFloor = 192 << 20
 	// DevMemoryHeadroom is the limit's share above the live heap. The
 	// stores keep every item in memory (kv's B-trees), so the live heap
 	// grows with the data; GOGC=400 alone would let the heap reach five

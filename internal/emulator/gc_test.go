@@ -8,8 +8,8 @@ func TestMemoryLimitFollowsTheLiveHeap(t *testing.T) {
 		want int64
 	}{
 		{0, DevMemoryFloor},
-		{50 << 20, DevMemoryFloor},
-		{100 << 20, 160 << 20},
+		{100 << 20, DevMemoryFloor},
+		{200 << 20, 320 << 20},
 		{1 << 30, 1717986918}, // 1.6 GiB
 	} {
 		if got := memoryLimitFor(tc.live); got != tc.want {
