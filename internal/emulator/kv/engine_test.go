@@ -423,7 +423,7 @@ func TestLongProgramAgainstBolt(t *testing.T) {
 
 // copyDir copies a store directory as a crash would leave it (without the
 // lock held).
-func copyDir(t *testing.T, src, dst string) {
+func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		t.Fatal(err)

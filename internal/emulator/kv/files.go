@@ -88,6 +88,7 @@ type recovered struct {
 func recoverDir(dir string) (*recovered, error) {
 	rec := &recovered{root: newNode(1), nextGen: 2, segment: 1}
 	tx := newTx(rec.root, 1, true, nil)
+	tx.loading = true
 	first := uint64(1)
 	if data, err := os.ReadFile(filepath.Join(dir, snapshotFile)); err == nil {
 		next, err := loadSnapshot(tx, data)
@@ -137,6 +138,7 @@ func recoverDir(dir string) (*recovered, error) {
 // replaySegment applies a segment's records and returns the length of its
 // valid prefix.
 func replaySegment(tx *Tx, data []byte) (int, error) {
+	r := replayer{tx: tx}
 	valid := 0
 	for len(data) > 0 {
 		payload, rest, err := nextRecord(data)
@@ -146,7 +148,7 @@ func replaySegment(tx *Tx, data []byte) (int, error) {
 		if err != nil {
 			return valid, fmt.Errorf("offset %d: %w", valid, err)
 		}
-		if err := replayRecord(tx, payload); err != nil {
+		if err := r.replayRecord(payload); err != nil {
 			return valid, fmt.Errorf("offset %d: %w", valid, err)
 		}
 		valid += recordHeaderSize + len(payload)
@@ -170,12 +172,13 @@ func loadSnapshot(tx *Tx, data []byte) (uint64, error) {
 		return 0, fmt.Errorf("snapshot version %d; this sfapi reads version %d", o.seq, snapVersion)
 	}
 	next := o.next
+	rp := replayer{tx: tx}
 	for len(rest) > 0 {
 		payload, rest, err = nextRecord(rest)
 		if err != nil {
 			return 0, fmt.Errorf("snapshot record: %w", err)
 		}
-		if err := replayRecord(tx, payload); err != nil {
+		if err := rp.replayRecord(payload); err != nil {
 			return 0, err
 		}
 	}

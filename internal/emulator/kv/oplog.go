@@ -241,23 +241,56 @@ func (r *opReader) next(o *op) bool {
 	return r.err == nil
 }
 
-// apply replays one operation into a write transaction.
-func (o *op) apply(tx *Tx) error {
-	b := &tx.rootB
-	for _, name := range o.path {
-		if b = b.Bucket(name); b == nil {
-			return fmt.Errorf("%w: %q", ErrBucketNotFound, name)
+// replayer applies decoded operations to a write transaction, remembering
+// the last bucket it resolved: consecutive operations are nearly always in
+// the same bucket.
+type replayer struct {
+	tx   *Tx
+	path [][]byte
+	b    *Bucket
+}
+
+func (r *replayer) bucket(path [][]byte) (*Bucket, error) {
+	if r.b != nil && len(path) == len(r.path) {
+		same := true
+		for i := range path {
+			if string(path[i]) != string(r.path[i]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return r.b, nil
 		}
 	}
-	var err error
+	b := &r.tx.rootB
+	for _, name := range path {
+		if b = b.Bucket(name); b == nil {
+			r.b = nil
+			return nil, fmt.Errorf("%w: %q", ErrBucketNotFound, name)
+		}
+	}
+	r.b = b
+	r.path = append(r.path[:0], path...)
+	return b, nil
+}
+
+// apply replays one operation.
+func (r *replayer) apply(o *op) error {
+	b, err := r.bucket(o.path)
+	if err != nil {
+		return err
+	}
 	switch o.code {
 	case opPut:
-		err = b.Put(o.key, o.value)
+		return b.Put(o.key, o.value)
 	case opDelete:
-		err = b.Delete(o.key)
+		return b.Delete(o.key)
 	case opCreateBucket:
 		_, err = b.CreateBucket(o.key)
 	case opDeleteBucket:
+		// The bucket may be the one cached (or hold it).
+		r.b = nil
 		err = b.DeleteBucket(o.key)
 	case opSetSequence:
 		err = b.SetSequence(o.seq)
@@ -268,13 +301,13 @@ func (o *op) apply(tx *Tx) error {
 }
 
 // replayRecord applies every operation of one record's payload.
-func replayRecord(tx *Tx, payload []byte) error {
-	r := opReader{p: payload}
+func (r *replayer) replayRecord(payload []byte) error {
+	rd := opReader{p: payload}
 	var o op
-	for r.next(&o) {
-		if err := o.apply(tx); err != nil {
+	for rd.next(&o) {
+		if err := r.apply(&o); err != nil {
 			return err
 		}
 	}
-	return r.err
+	return rd.err
 }

@@ -73,6 +73,7 @@ type Tx struct {
 	writable bool
 	log      *opLog // where writes are recorded for the write-ahead log; nil: not logged
 	writes   int    // changes made, to tell whether a failed write changed anything
+	loading  bool   // replaying the snapshot or the log
 	probe    entry  // reused search key
 	rootB    Bucket
 }
@@ -231,7 +232,14 @@ func (b *Bucket) Put(key, value []byte) error {
 	copy(buf[len(key):], value)
 	// One search: set, and put a nested bucket back if the key named one
 	// (rare, and a failed Put may leave its bucket copied, which is fine).
-	if prev, ok := n.items.Set(&entry{key: buf[:len(key):len(key)], val: buf[len(key):]}); ok && prev.child != nil {
+	e := &entry{key: buf[:len(key):len(key)], val: buf[len(key):]}
+	set := n.items.Set
+	if b.tx.loading {
+		// Recovery: keys mostly come in order, which Load appends without
+		// a search (it falls back to Set otherwise).
+		set = n.items.Load
+	}
+	if prev, ok := set(e); ok && prev.child != nil {
 		n.items.Set(prev)
 		return ErrIncompatibleValue
 	}
