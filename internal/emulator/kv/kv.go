@@ -409,9 +409,10 @@ func (db *DB) maybeCheckpoint(root *node) {
 		return
 	}
 	db.ckptBusy.Store(true)
+	next := db.segN
 	db.ckpt.Go(func() {
 		defer db.ckptBusy.Store(false)
-		if err := db.checkpoint(root, db.segN); err != nil {
+		if err := db.checkpoint(root, next); err != nil {
 			// The log still has everything; the next checkpoint retries.
 			db.ckptErr.Store(&err)
 		}
