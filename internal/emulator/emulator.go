@@ -263,10 +263,15 @@ func (e *Emulator) buildEngines() error {
 	}
 	e.hub = push.NewHubWithOptions(push.HubOptions{Log: e.events, Logger: e.log.With("component", "push"), Now: e.opts.Now})
 	e.router = push.NewRouter(push.RouterOptions{Region: p.Region(), AccountID: p.AccountID(), Hub: e.hub, Logger: e.log.With("component", "events"), Now: e.opts.Now})
+	tk.router = e.router
 	if err := e.router.OpenArchives(e.stores[2]); err != nil {
 		return err
 	}
 	ddbapi.Register(e.mux, e.ddb)
+	if e.opts.Backend == nil {
+		// The mux's DynamoDB stays the engine's own: tasks may skip it.
+		tk.ddb = ddbapi.NewDirect(e.ddb)
+	}
 	sfnapi.Register(e.mux, e.sfn)
 	eventsapi.Register(e.mux, e.router)
 	if e.opts.Backend != nil {

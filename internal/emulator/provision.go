@@ -275,13 +275,18 @@ func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, er
 	if pc.Source.MaximumRecordAgeInSeconds > 0 {
 		cfg.MaxRecordAge = time.Duration(pc.Source.MaximumRecordAgeInSeconds) * time.Second
 	}
+	var patterns []*push.Pattern
 	for _, f := range pc.Source.Filters {
 		pat, err := push.CompilePattern([]byte(f))
 		if err != nil {
 			return nil, fmt.Errorf("filter %s: %w", f, err)
 		}
 		cfg.Filters = append(cfg.Filters, patternFilter{pat})
+		patterns = append(patterns, pat)
 	}
+	// The filters read a few members of each record (most records of a
+	// busy table are filtered out): decode only those.
+	cfg.Decode = push.NewProjection(patterns, "eventSourceARN").Decode
 	var target pipes.Target
 	switch {
 	case pc.Target.StateMachine != "":
@@ -304,8 +309,30 @@ func (e *Emulator) newPipe(pc project.Pipe, store *pipes.Store) (*pipes.Pipe, er
 }
 
 // partitionKeyOf returns a function reading the partition key attribute
-// of a stream record's dynamodb.Keys.
+// of a stream record's dynamodb.Keys (as JSON text: equal keys give equal
+// strings, which is all lane assignment needs). It decodes only that
+// member of the record.
 func partitionKeyOf(attr string) func([]byte) string {
+	name, _ := json.Marshal(attr)
+	if pat, err := push.CompilePattern([]byte(`{"dynamodb": {"Keys": {` + string(name) + `: [{"exists": true}]}}}`)); err == nil {
+		proj := push.NewProjection([]*push.Pattern{pat})
+		return func(doc []byte) string {
+			v, err := proj.Decode(doc)
+			if err != nil {
+				return ""
+			}
+			r, _ := v.(map[string]any)
+			d, _ := r["dynamodb"].(map[string]any)
+			keys, _ := d["Keys"].(map[string]any)
+			k, ok := keys[attr]
+			if !ok {
+				return ""
+			}
+			b, _ := json.Marshal(k)
+			return string(b)
+		}
+	}
+	// An attribute name the pattern language reads as an operator.
 	return func(doc []byte) string {
 		var r struct {
 			DynamoDB struct {
@@ -338,7 +365,9 @@ func (s streamSource) Read(ctx context.Context, after string, limit int) ([]pipe
 	for i, r := range recs {
 		// Set here, the pipe need not re-encode each record to add it.
 		r.EventSourceARN = s.arn
-		body, err := json.Marshal(r)
+		// AppendJSON: json.Marshal's bytes without its reflection and
+		// re-scan of the item encodings.
+		body, err := r.AppendJSON(nil)
 		if err != nil {
 			return nil, err
 		}

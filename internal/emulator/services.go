@@ -10,6 +10,8 @@ import (
 
 	"github.com/sfapi/sfapi/internal/emulator/asl"
 	"github.com/sfapi/sfapi/internal/emulator/awsjson"
+	"github.com/sfapi/sfapi/internal/emulator/ddbapi"
+	"github.com/sfapi/sfapi/internal/emulator/push"
 )
 
 // Each AWS service the emulator speaks, by the names the three callers use:
@@ -67,6 +69,14 @@ type tasks struct {
 	mux *awsjson.Mux
 	sfn *asl.Engine
 	ws  http.Handler
+	// router, when set, runs the optimized events:putEvents task without
+	// the JSON round trips of the mux (direct.go). It is the router
+	// behind the mux's AWSEvents service, which no backend replaces.
+	router *push.Router
+	// ddb, when set, runs the hot DynamoDB item operations of tasks
+	// without the mux's JSON round trip (direct.go). Only set when the
+	// mux's DynamoDB service is the emulator's own (no backend).
+	ddb *ddbapi.Direct
 }
 
 var _ asl.TaskInvoker = (*tasks)(nil)
@@ -94,6 +104,20 @@ func (t *tasks) Invoke(ctx context.Context, req asl.TaskRequest) (json.RawMessag
 	s, ok := services[svcName]
 	if !ok {
 		return nil, asl.NewTaskError("States.Runtime", fmt.Sprintf("service %q of %s is not emulated by sfapi dev", svcName, req.Resource))
+	}
+	if s.targetPrefix == "AWSEvents" && !sdk && upperFirst(action) == "PutEvents" {
+		if out, handled, err := t.putEventsDirect(ctx, req.Value); handled {
+			return out, err
+		}
+	}
+	if s.targetPrefix == ddbapi.DynamoDBPrefix {
+		errPrefix := s.optimizedErrorPrefix
+		if sdk {
+			errPrefix = s.sdkErrorPrefix
+		}
+		if out, handled, err := t.dynamoDBDirect(ctx, upperFirst(action), errPrefix, req.Value); handled {
+			return out, err
+		}
 	}
 	body := []byte(req.Parameters)
 	if s.targetPrefix == "AWSEvents" && strings.EqualFold(action, "putEvents") && !sdk {
@@ -184,13 +208,10 @@ func failedEntries(body []byte) error {
 		FailedEntryCount int
 		Entries          []struct{ ErrorCode, ErrorMessage string }
 	}
-	if json.Unmarshal(body, &resp) != nil || resp.FailedEntryCount == 0 {
+	if json.Unmarshal(body, &resp) != nil {
 		return nil
 	}
-	for _, e := range resp.Entries {
-		if e.ErrorCode != "" {
-			return asl.NewTaskError("EventBridge.FailedEntry", e.ErrorCode+": "+e.ErrorMessage)
-		}
-	}
-	return asl.NewTaskError("EventBridge.FailedEntry", "PutEvents rejected an entry")
+	return failedEntry(resp.FailedEntryCount, len(resp.Entries), func(i int) (string, string) {
+		return resp.Entries[i].ErrorCode, resp.Entries[i].ErrorMessage
+	})
 }

@@ -326,7 +326,7 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 			e.finish(r, sc, nil, &Failure{Error: StatesRuntime, Cause: verr.Error()})
 			return
 		}
-		r.cp = checkpoint{State: o.next, Input: raw, LastEventID: r.lastIDSafe(), PrevEventID: sc.prev, Vars: vars}
+		r.cp = checkpoint{State: o.next, Input: raw, LastEventID: r.lastIDSafe(), PrevEventID: sc.prev, Vars: vars, compact: true}
 		next, known := r.def.States[o.next]
 		deferred := known && internalState(st) && internalState(next) && r.pendingLen() < maxDeferredEvents
 		if !deferred && !e.commitCheckpoint(r) {
@@ -343,6 +343,8 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 func (e *Engine) commitCheckpoint(r *run) bool {
 	events := r.takePending()
 	evs, err := encodeEvents(r.arn, events)
+	// The events are encoded: their slice can hold the next ones.
+	r.recyclePending(events)
 	if err == nil {
 		var cpJSON []byte
 		if cpJSON, err = encodeCheckpoint(&r.cp); err == nil {

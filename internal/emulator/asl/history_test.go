@@ -3,8 +3,11 @@ package asl
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/sfapi/sfapi/internal/emulator/asl/jsonpath"
 )
 
 // historyEventCases cover every detail the fast encoder writes itself,
@@ -144,7 +147,7 @@ func TestEncodersKnowEveryField(t *testing.T) {
 	}{
 		{Execution{}, 16},
 		{execRecord{}, 3},
-		{checkpoint{}, 5},
+		{checkpoint{}, 6}, // compact is an encoding hint, not stored
 		{HistoryEvent{}, 26},
 		{StateEnteredDetails{}, 2},
 		{StateExitedDetails{}, 2},
@@ -158,5 +161,81 @@ func TestEncodersKnowEveryField(t *testing.T) {
 		if got := typ.NumField(); got != tc.want {
 			t.Errorf("%s has %d fields, the encoders know %d", typ.Name(), got, tc.want)
 		}
+	}
+}
+
+// TestCompactCheckpointStoresMarshalOutput: a checkpoint the engine made
+// from jsonpath.Marshal output (compact) is stored with the same bytes as
+// one whose documents are compacted again.
+func TestCompactCheckpointStoresMarshalOutput(t *testing.T) {
+	t.Parallel()
+	for _, v := range []any{
+		map[string]any{"a": []any{int64(1), 2.5, "x<&>\u2028é", nil, true}, "b": map[string]any{}},
+		[]any{}, "s", int64(-3), nil,
+	} {
+		raw, err := jsonpath.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars, err := jsonpath.Marshal(map[string]any{"v": v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, withVars := range []bool{false, true} {
+			cp := checkpoint{State: "S", Input: raw, LastEventID: 3, PrevEventID: 2}
+			if withVars {
+				cp.Vars = vars
+			}
+			slow, err := encodeCheckpoint(&cp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp.compact = true
+			fast, err := encodeCheckpoint(&cp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(fast) != string(slow) {
+				t.Fatalf("compact checkpoint of %s:\n got %s\nwant %s", raw, fast, slow)
+			}
+		}
+	}
+	cp := checkpoint{State: "S", compact: true}
+	if got, err := encodeCheckpoint(&cp); err != nil || !strings.Contains(string(got), `"input":null`) {
+		t.Fatalf("empty compact input: %s, %v", got, err)
+	}
+}
+
+// TestRecycledPendingEvents: the slice of encoded events holds the next
+// ones; the events emitted into it are complete and chained.
+func TestRecycledPendingEvents(t *testing.T) {
+	t.Parallel()
+	ts := time.Date(2026, 11, 26, 23, 0, 0, 0, time.UTC)
+	r := &run{e: &Engine{opts: Options{Now: func() time.Time { return ts }}}, history: true}
+	sc := &scope{}
+	for _, typ := range []string{"PassStateEntered", "PassStateExited"} {
+		r.emit(sc, typ, func(ev *HistoryEvent) { ev.StateEntered = &StateEnteredDetails{Name: typ} })
+	}
+	first := r.takePending()
+	if _, err := encodeEvents("arn:x", first); err != nil {
+		t.Fatal(err)
+	}
+	backing := &first[:1][0]
+	r.recyclePending(first)
+	r.emit(sc, "TaskStateEntered", func(ev *HistoryEvent) { ev.StateEntered = &StateEnteredDetails{Name: "T"} })
+	next := r.takePending()
+	if len(next) != 1 || &next[0] != backing {
+		t.Fatalf("next events %d, reusing the slice: %v", len(next), len(next) == 1 && &next[0] == backing)
+	}
+	if ev := next[0]; ev.ID != 3 || ev.PreviousEventID != 2 || ev.Type != "TaskStateEntered" || ev.StateEntered.Name != "T" || ev.StateExited != nil {
+		t.Fatalf("recycled slot holds %+v", ev)
+	}
+	// Events emitted before the recycle keep their own slice.
+	r.emit(sc, "A", nil)
+	held := r.takePending()
+	r.emit(sc, "B", nil)
+	r.recyclePending(held)
+	if got := r.takePending(); len(got) != 1 || got[0].Type != "B" {
+		t.Fatalf("pending after a late recycle: %+v", got)
 	}
 }

@@ -107,6 +107,21 @@ func (r *run) emit(sc *scope, typ string, fill func(*HistoryEvent)) {
 	sc.prev = ev.ID
 }
 
+// recyclePending gives a slice takePending returned, no longer read, back
+// for the events to come (unless some were emitted meanwhile), so that a
+// transition does not allocate a new one: every transition checkpoints.
+func (r *run) recyclePending(events []HistoryEvent) {
+	if cap(events) == 0 {
+		return
+	}
+	clear(events) // drop the details for the collector
+	r.mu.Lock()
+	if r.pending == nil {
+		r.pending = events[:0]
+	}
+	r.mu.Unlock()
+}
+
 func (r *run) pendingLen() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

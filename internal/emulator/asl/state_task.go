@@ -15,8 +15,14 @@ import (
 
 // TaskRequest is one task invocation handed to the TaskInvoker.
 type TaskRequest struct {
-	Resource     string          // e.g. "arn:aws:states:::dynamodb:updateItem"
-	Parameters   json.RawMessage // the effective task input after InputPath/Parameters
+	Resource   string          // e.g. "arn:aws:states:::dynamodb:updateItem"
+	Parameters json.RawMessage // the effective task input after InputPath/Parameters
+	// Value is Parameters as the engine holds it (map[string]any, []any,
+	// string, int64, float64, bool, nil), for in-process invokers that
+	// would otherwise decode Parameters again; nil when the caller only
+	// has the JSON. It may share memory with the execution's data: read
+	// it, never modify it.
+	Value        any
 	ExecutionArn string
 	StateName    string
 }
@@ -216,7 +222,7 @@ func (s *taskState) invoke(ctx context.Context, r *run, sc *scope, params any, t
 	}
 	out, err := mocked, error(nil)
 	if !isMocked {
-		out, err = safeInvoke(callCtx, r.e.opts.Tasks, TaskRequest{Resource: s.resource, Parameters: raw, ExecutionArn: r.arn, StateName: s.Name})
+		out, err = safeInvoke(callCtx, r.e.opts.Tasks, TaskRequest{Resource: s.resource, Parameters: raw, Value: params, ExecutionArn: r.arn, StateName: s.Name})
 	}
 	if ctx.Err() != nil {
 		// Stopped or shutting down: not a task failure.

@@ -40,6 +40,10 @@ type checkpoint struct {
 	// Vars are the execution's top-level workflow variables (absent in
 	// checkpoints written before variables existed, and when none are set).
 	Vars json.RawMessage `json:"vars,omitempty"`
+	// compact says Input and Vars are jsonpath.Marshal's output, valid
+	// and compact already: appendCheckpoint stores them as they are
+	// instead of compacting them again (every transition writes one).
+	compact bool
 }
 
 // execRecord is the stored form of an execution.
@@ -155,7 +159,11 @@ func appendCheckpoint(buf []byte, cp *checkpoint) ([]byte, error) {
 	buf = append(buf, `{"state":`...)
 	buf = appendJSONString(buf, cp.State)
 	buf = append(buf, `,"input":`...)
-	buf, err := appendRaw(buf, cp.Input)
+	raw := appendRaw
+	if cp.compact {
+		raw = appendCompacted
+	}
+	buf, err := raw(buf, cp.Input)
 	if err != nil {
 		return nil, fmt.Errorf("encode checkpoint input: %w", err)
 	}
@@ -165,7 +173,7 @@ func appendCheckpoint(buf []byte, cp *checkpoint) ([]byte, error) {
 	buf = strconv.AppendInt(buf, cp.PrevEventID, 10)
 	if len(cp.Vars) > 0 {
 		buf = append(buf, `,"vars":`...)
-		if buf, err = appendRaw(buf, cp.Vars); err != nil {
+		if buf, err = raw(buf, cp.Vars); err != nil {
 			return nil, fmt.Errorf("encode checkpoint variables: %w", err)
 		}
 	}
@@ -184,6 +192,15 @@ func appendRaw(buf []byte, raw json.RawMessage) ([]byte, error) {
 		return nil, err
 	}
 	return append(buf, b.Bytes()...), nil
+}
+
+// appendCompacted is appendRaw for a document known to be valid and
+// compact.
+func appendCompacted(buf []byte, raw json.RawMessage) ([]byte, error) {
+	if len(raw) == 0 {
+		return append(buf, "null"...), nil
+	}
+	return append(buf, raw...), nil
 }
 
 // encodeRecord encodes an execution record without reflection (every

@@ -77,11 +77,31 @@ func (a *api) putEvents(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, wireErr(err)
 	}
+	return toPutEventsOutput(out), nil
+}
+
+func toPutEventsOutput(out push.PutEventsOutput) putEventsOutput {
 	res := putEventsOutput{FailedEntryCount: out.FailedEntryCount, Entries: make([]putEventsResultEntry, len(out.Entries))}
 	for i, e := range out.Entries {
 		res.Entries[i] = putEventsResultEntry{EventId: e.EventID, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage}
 	}
-	return res, nil
+	return res
+}
+
+// PutEvents is the PutEvents operation for an in-process caller that holds
+// the entries already (the optimized events:putEvents task of Step
+// Functions): the same routing and the same response document as the wire
+// operation, without encoding the request to JSON and decoding it again.
+// A *push.Error is push's request validation, which fails the request as
+// a whole before any entry was put: a caller may then take the wire path
+// to get AWS's error envelope for it.
+func PutEvents(ctx context.Context, r *push.Router, entries []push.Entry) ([]byte, push.PutEventsOutput, error) {
+	out, err := r.PutEvents(ctx, entries)
+	if err != nil {
+		return nil, out, err
+	}
+	body, err := json.Marshal(toPutEventsOutput(out))
+	return body, out, err
 }
 
 func (a *api) putRule(_ context.Context, body []byte) (any, error) {

@@ -1,6 +1,7 @@
 package pipes
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -55,5 +56,57 @@ func TestFiltersSeeDecodedRecordWithSourceARN(t *testing.T) {
 	}
 	if vf.byJSON != 0 || vf.byValue != 3 {
 		t.Fatalf("filter called %d times by value, %d by JSON", vf.byValue, vf.byJSON)
+	}
+}
+
+// TestConfigDecodeFeedsFilters: a Config.Decode replaces encoding/json for
+// the filters' document, and its error parks the record with its text.
+func TestConfigDecodeFeedsFilters(t *testing.T) {
+	t.Parallel()
+	vf := &valueFilter{}
+	calls := 0
+	decode := func(doc []byte) (any, error) {
+		calls++
+		if strings.Contains(string(doc), "bad") {
+			return nil, errors.New("decoder says bad")
+		}
+		// A projection: only the members the filter reads.
+		m := map[string]any{}
+		if strings.Contains(string(doc), `"INSERT"`) {
+			m["eventName"] = "INSERT"
+		}
+		if strings.Contains(string(doc), `"eventSourceARN":"arn:s"`) {
+			m["eventSourceARN"] = "arn:s"
+		}
+		return m, nil
+	}
+	p, err := New(Config{Name: "v", SourceARN: "arn:s", Filters: []Filter{vf}, Decode: decode}, newMemSource(), &fakeTarget{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		body string
+		want bool
+	}{
+		{`{"eventName":"INSERT","other":{"x":1}}`, true},
+		{`{"eventName":"MODIFY"}`, false},
+		{`{"eventName":"INSERT","eventSourceARN":"arn:s"}`, true},
+	} {
+		body, doc, err := p.prepare([]byte(tc.body))
+		if err != nil {
+			t.Fatalf("prepare(%s): %v", tc.body, err)
+		}
+		if got := p.accepts(body, doc); got != tc.want {
+			t.Errorf("accepts(%s) = %v", tc.body, got)
+		}
+		if !strings.Contains(string(body), `"other":{"x":1}`) && strings.Contains(tc.body, "other") {
+			t.Errorf("body %s lost members the decoder left out", body)
+		}
+	}
+	if _, _, err := p.prepare([]byte(`{"bad":1}`)); err == nil || !strings.Contains(err.Error(), "decoder says bad") {
+		t.Fatalf("prepare of a record the decoder fails: %v", err)
+	}
+	if calls != 4 || vf.byValue != 3 || vf.byJSON != 0 {
+		t.Fatalf("decoder called %d times, filter %d by value, %d by JSON", calls, vf.byValue, vf.byJSON)
 	}
 }

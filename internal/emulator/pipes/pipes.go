@@ -95,6 +95,12 @@ type Config struct {
 	// PartitionKey returns a record's partition key; nil means the
 	// record's dynamodb.Keys document (the item's whole key).
 	PartitionKey func(doc []byte) string
+	// Decode decodes a record for the filters (ValueFilter.MatchValue);
+	// nil means encoding/json into an any. A decoder may leave out the
+	// members no filter reads, but must keep eventSourceARN and must fail
+	// exactly when encoding/json fails, with its error (a failing record
+	// is parked with that text).
+	Decode func(doc []byte) (any, error)
 }
 
 // MaxParallelizationFactor is AWS's upper bound.
@@ -339,7 +345,13 @@ func (p *Pipe) accepts(body []byte, doc map[string]any) bool {
 // set it already).
 func (p *Pipe) prepare(body json.RawMessage) (json.RawMessage, map[string]any, error) {
 	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	var err error
+	if p.cfg.Decode != nil {
+		v, err = p.cfg.Decode(body)
+	} else {
+		err = json.Unmarshal(body, &v)
+	}
+	if err != nil {
 		return nil, nil, fmt.Errorf("record is not a JSON object: %w", err)
 	}
 	doc, ok := v.(map[string]any)

@@ -30,6 +30,11 @@
 //     when some element is not excluded;
 //   - numbers are float64 (AWS keeps 15 significant digits).
 //
+// A Projection decodes a document keeping only the members a set of
+// patterns reads (matching it gives the same answer as matching the whole
+// document): a pipe's filters use it, since most stream records are
+// filtered out after a look at two or three members.
+//
 // # Delivery
 //
 // PutEvents matches each accepted event against the enabled rules of its
