@@ -107,18 +107,19 @@ func putEvents(tx *kv.Tx, arn string, events []HistoryEvent) error {
 }
 
 // encodedEvents are history events encoded before a write transaction.
-// kv runs every Update function of a group commit on its single commit
-// goroutine, so whatever an Update function computes is serialised across
-// all executions; encoding on the caller's goroutine keeps that critical
-// section down to the bbolt puts.
+// kv runs every Update function on its single apply goroutine, so whatever
+// an Update function computes is serialised across all executions;
+// encoding on the caller's goroutine keeps that critical section down to
+// the puts.
 type encodedEvents struct {
 	keys, vals [][]byte
 }
 
 func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
 	enc := encodedEvents{keys: make([][]byte, len(events)), vals: make([][]byte, len(events))}
-	// One buffer for all values and one for all keys: the slices handed to
-	// bbolt are never written again, even when a buffer grows.
+	// One buffer for all values and one for all keys (two allocations, not
+	// two per event); no slice is written again once taken, even when a
+	// buffer grows.
 	size := 0
 	for i := range events {
 		size += eventSizeHint(&events[i])
@@ -141,8 +142,8 @@ func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
 	return enc, nil
 }
 
-// put writes the events. bbolt keeps value slices until commit, so the
-// encoded values must not be reused; a retried Update puts the same bytes.
+// put writes the events (kv copies them); a retried Update puts the same
+// bytes.
 func (enc encodedEvents) put(tx *kv.Tx) error {
 	b := tx.Bucket(bucketHistory)
 	for i := range enc.keys {

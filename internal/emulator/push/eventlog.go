@@ -180,7 +180,7 @@ func (l *EventLog) flush() {
 		if err := b.SetSequence(batch[len(batch)-1].ID); err != nil {
 			return err
 		}
-		// Collect first: deleting under a bbolt cursor skips keys.
+		// Collect first, then delete: the cursor walk stays a plain read.
 		var old [][]byte
 		c := b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
