@@ -248,15 +248,22 @@ func (b *Bucket) Put(key, value []byte) error {
 }
 
 // Delete removes key; a missing key is not an error.
-func (b *Bucket) Delete(key []byte) error {
+func (b *Bucket) Delete(key []byte) error { return b.remove(key, false) }
+
+// remove deletes key, which holds a value (isBucket false) or a nested
+// bucket and everything in it (isBucket true).
+func (b *Bucket) remove(key []byte, isBucket bool) error {
 	if !b.tx.writable {
 		return ErrTxNotWritable
 	}
 	e := b.cur().get(&b.tx.probe, key)
 	if e == nil {
+		if isBucket {
+			return ErrBucketNotFound
+		}
 		return nil
 	}
-	if e.child != nil {
+	if (e.child != nil) != isBucket {
 		return ErrIncompatibleValue
 	}
 	n, err := b.own()
@@ -264,7 +271,11 @@ func (b *Bucket) Delete(key []byte) error {
 		return err
 	}
 	n.items.Delete(e)
-	b.tx.log.delete(b, key)
+	if isBucket {
+		b.tx.log.deleteBucket(b, key)
+	} else {
+		b.tx.log.delete(b, key)
+	}
 	return nil
 }
 
@@ -318,25 +329,7 @@ func (b *Bucket) CreateBucketIfNotExists(name []byte) (*Bucket, error) {
 }
 
 // DeleteBucket deletes a nested bucket and everything in it.
-func (b *Bucket) DeleteBucket(name []byte) error {
-	if !b.tx.writable {
-		return ErrTxNotWritable
-	}
-	e := b.cur().get(&b.tx.probe, name)
-	if e == nil {
-		return ErrBucketNotFound
-	}
-	if e.child == nil {
-		return ErrIncompatibleValue
-	}
-	n, err := b.own()
-	if err != nil {
-		return err
-	}
-	n.items.Delete(e)
-	b.tx.log.deleteBucket(b, name)
-	return nil
-}
+func (b *Bucket) DeleteBucket(name []byte) error { return b.remove(name, true) }
 
 // ForEach calls fn for every key in order; nested buckets come with a nil
 // value. fn must not change the bucket (bbolt's rule).
