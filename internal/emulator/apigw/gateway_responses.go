@@ -145,7 +145,7 @@ func substituteGatewayTemplate(tmpl string, req *request, errCtx map[string]any,
 		if sub[1] == "stageVariables" {
 			return stageVars[sub[2][1:]]
 		}
-		var v any = req.context
+		var v any = req.ctx()
 		if parts[0] == "error" {
 			v = map[string]any{"error": errCtx}
 		}

@@ -58,7 +58,9 @@ func (a *API) serveMapped(req *request, in *integration) *response {
 			return resp
 		}
 	}
-	a.debugLog(req, "integration request", "type", in.typ, "target", integrationTarget(in), "body", logBody(body))
+	if req.debug {
+		a.debugLog(req, "integration request", "type", in.typ, "target", integrationTarget(in), "body", logBody(body))
+	}
 	var res integrationResult
 	switch in.typ {
 	case typeMock:
@@ -92,7 +94,9 @@ func (a *API) serveMapped(req *request, in *integration) *response {
 			return resp
 		}
 	}
-	a.debugLog(req, "integration response", "status", res.status, "body", logBody(res.body))
+	if req.debug {
+		a.debugLog(req, "integration response", "status", res.status, "body", logBody(res.body))
+	}
 	ir := in.selectResponse(res.status)
 	if ir == nil {
 		a.log.Error("no integration response matches and none is default", "requestId", req.id, "route", req.op.route, "integrationStatus", res.status)
@@ -159,7 +163,11 @@ func (a *API) renderRequest(req *request, in *integration) ([]byte, mapping.Para
 
 func (a *API) input(req *request, body []byte) mapping.Input {
 	if req.prepared == nil {
-		req.prepared = mapping.NewContext(req.context)
+		if req.context != nil {
+			req.prepared = mapping.NewContext(req.context)
+		} else {
+			req.prepared = mapping.NewContextSorted(contextNames, req.ctxVals)
+		}
 	}
 	return mapping.Input{Body: body, Params: req.params, Prepared: req.prepared, StageVariables: a.opts.StageVariables}
 }
@@ -317,7 +325,7 @@ func (a *API) source(req *request, src string, res *integrationResult, parsed **
 	case len(src) >= 2 && src[0] == '\'' && src[len(src)-1] == '\'':
 		return src[1 : len(src)-1], true
 	case strings.HasPrefix(src, "context."):
-		var v any = req.context
+		var v any = req.ctx()
 		for part := range strings.SplitSeq(strings.TrimPrefix(src, "context."), ".") {
 			m, ok := v.(map[string]any)
 			if !ok {
@@ -464,12 +472,16 @@ func scalarString(v any) string {
 // serveHTTPProxy forwards the request verbatim (plus requestParameters) and
 // answers the backend's response verbatim.
 func (a *API) serveHTTPProxy(req *request, in *integration) *response {
-	a.debugLog(req, "integration request", "type", in.typ, "target", in.uri, "body", logBody(req.body))
+	if req.debug {
+		a.debugLog(req, "integration request", "type", in.typ, "target", in.uri, "body", logBody(req.body))
+	}
 	res, err, timedOut := a.callHTTP(req, in, req.body, mapping.Params{}, true)
 	if resp := a.integrationFailure(req, err, timedOut); resp != nil {
 		return resp
 	}
-	a.debugLog(req, "integration response", "status", res.status, "body", logBody(res.body))
+	if req.debug {
+		a.debugLog(req, "integration response", "status", res.status, "body", logBody(res.body))
+	}
 	resp := &response{status: res.status, header: http.Header{}, body: res.body}
 	for k, vs := range res.header {
 		if hopHeaders[k] {

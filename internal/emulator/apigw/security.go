@@ -65,7 +65,7 @@ func (a *API) checkAPIKey(req *request) *response {
 	if got != "" {
 		for _, k := range a.opts.APIKeys {
 			if subtle.ConstantTimeCompare([]byte(got), []byte(k)) == 1 {
-				if id, ok := req.context["identity"].(map[string]any); ok {
+				if id, ok := req.ctx()["identity"].(map[string]any); ok {
 					id["apiKey"] = got
 				}
 				return nil

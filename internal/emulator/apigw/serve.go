@@ -60,26 +60,36 @@ func gatewayResponse(e gatewayError) *response {
 
 // request is the per-request state shared by validation and integrations.
 type request struct {
-	r       *http.Request
-	op      *operation
-	id      string
-	body    []byte
-	params  mapping.Params
-	multiQ  url.Values
-	multiH  http.Header
+	r      *http.Request
+	op     *operation
+	id     string
+	body   []byte
+	params mapping.Params
+	multiQ url.Values
+	multiH http.Header
+	// context is $context as a Go map: built from ctxVals (named by
+	// contextNames) on first use by ctx(), since templates get theirs
+	// straight from ctxVals. Requests that are not routed set it directly.
 	context map[string]any
+	ctxVals []any
 	// prepared is context converted for templates, on first render
 	// (after the checks that add to context, such as the API key's).
 	prepared  *mapping.Context
 	ctype     string // normalized request content type (default application/json)
+	debug     bool   // the execution log is on: build its entries
 	stagePath string // the request path with the stage prefix
 }
 
 // ServeHTTP answers one request the way API Gateway would.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := a.opts.NewRequestID()
-	w.Header().Set("x-amzn-RequestId", id)
-	w.Header().Set("x-amz-apigw-id", extendedID(id))
+	// Header.Set would canonicalize each name (an allocation for these
+	// two); the keys below are already canonical. One backing array holds
+	// both values, capped so that an Add copies instead of overwriting.
+	ids := []string{id, extendedID(id)}
+	h := w.Header()
+	h["X-Amzn-Requestid"] = ids[0:1:1]
+	h["X-Amz-Apigw-Id"] = ids[1:2:2]
 	defer func() {
 		if v := recover(); v != nil {
 			a.log.Error("panic serving request", "requestId", id, "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -123,12 +133,17 @@ func writeResponse(w http.ResponseWriter, resp *response) {
 	for k, vs := range resp.header {
 		h[k] = vs
 	}
+	// Canonical keys, one backing array (see ServeHTTP).
+	vals := make([]string, 0, 2)
 	if resp.contentType != "" {
-		h.Set("Content-Type", resp.contentType)
+		vals = append(vals, resp.contentType)
+		h["Content-Type"] = vals[0:1:1]
 	} else if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json")
+		vals = append(vals, "application/json")
+		h["Content-Type"] = vals[0:1:1]
 	}
-	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	vals = append(vals, strconv.Itoa(len(resp.body)))
+	h["Content-Length"] = vals[len(vals)-1 : len(vals) : len(vals)]
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
 }
@@ -154,8 +169,10 @@ func (a *API) serve(r *http.Request, id string) (*response, *request) {
 		body = b
 	}
 	req := a.newRequest(r, op, id, body, pathParams, reqPath)
-	a.debugLog(req, "method request", "method", r.Method, "path", r.URL.Path, "resourcePath", op.path,
-		"pathParameters", req.params.Path, "query", req.params.QueryString, "contentType", req.ctype, "body", logBody(body))
+	if req.debug {
+		a.debugLog(req, "method request", "method", r.Method, "path", r.URL.Path, "resourcePath", op.path,
+			"pathParameters", req.params.Path, "query", req.params.QueryString, "contentType", req.ctype, "body", logBody(body))
+	}
 	return a.serveRequest(req), req
 }
 
@@ -245,39 +262,61 @@ func (a *API) newRequest(r *http.Request, op *operation, id string, body []byte,
 	if i := strings.IndexByte(prefix, '.'); i >= 0 {
 		prefix = prefix[:i]
 	}
-	ctx := map[string]any{
-		"requestId":         id,
-		"extendedRequestId": extendedID(id),
-		"requestTime":       now.Format("02/Jan/2006:15:04:05 +0000"),
-		"requestTimeEpoch":  now.UnixMilli(),
-		"httpMethod":        r.Method,
-		"resourcePath":      op.path,
-		"resourceId":        op.resourceID,
-		"path":              stagePath,
-		"stage":             a.opts.Stage,
-		"domainName":        domain,
-		"domainPrefix":      prefix,
-		"apiId":             a.apiID,
-		"accountId":         a.opts.AccountID,
-		"protocol":          r.Proto,
-		"identity": map[string]any{
-			"sourceIp":  sourceIP,
-			"userAgent": r.Header.Get("User-Agent"),
-			"accountId": "",
-			"caller":    "",
-			"user":      "",
-			"userArn":   "",
-		},
+	identity := map[string]any{
+		"sourceIp":  sourceIP,
+		"userAgent": r.Header.Get("User-Agent"),
+		"accountId": "",
+		"caller":    "",
+		"user":      "",
+		"userArn":   "",
+	}
+	// In contextNames' order.
+	ctxVals := []any{
+		a.opts.AccountID,                         // accountId
+		a.apiID,                                  // apiId
+		domain,                                   // domainName
+		prefix,                                   // domainPrefix
+		extendedID(id),                           // extendedRequestId
+		r.Method,                                 // httpMethod
+		identity,                                 // identity
+		stagePath,                                // path
+		r.Proto,                                  // protocol
+		id,                                       // requestId
+		now.Format("02/Jan/2006:15:04:05 +0000"), // requestTime
+		now.UnixMilli(),                          // requestTimeEpoch
+		op.resourceID,                            // resourceId
+		op.path,                                  // resourcePath
+		a.opts.Stage,                             // stage
 	}
 	return &request{
 		r: r, op: op, id: id, body: body,
 		params:    mapping.Params{Path: pathParams, QueryString: query, Header: headers},
 		multiQ:    q,
 		multiH:    r.Header,
-		context:   ctx,
+		ctxVals:   ctxVals,
 		ctype:     ctype,
 		stagePath: stagePath,
+		debug:     a.debugEnabled(r.Context()),
 	}
+}
+
+// contextNames are the names of a routed request's $context members,
+// sorted: the order of keySet() in templates.
+var contextNames = []string{"accountId", "apiId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod",
+	"identity", "path", "protocol", "requestId", "requestTime", "requestTimeEpoch", "resourceId", "resourcePath", "stage"}
+
+// ctx returns $context as a Go map (its nested maps are shared with
+// ctxVals, so a change through either is seen by both).
+func (req *request) ctx() map[string]any {
+	if req.context == nil {
+		req.context = make(map[string]any, len(contextNames))
+		for i, k := range contextNames {
+			if i < len(req.ctxVals) {
+				req.context[k] = req.ctxVals[i]
+			}
+		}
+	}
+	return req.context
 }
 
 // validate applies the operation's request validator. A failure answers 400
@@ -364,7 +403,7 @@ func withTimeout[T any](parent context.Context, in *integration, call func(ctx c
 		err error
 	}
 	ch := make(chan result, 1)
-	go func() {
+	integrationCalls.run(func() {
 		defer func() {
 			if p := recover(); p != nil {
 				ch <- result{err: fmt.Errorf("integration panicked: %v", p)}
@@ -372,7 +411,7 @@ func withTimeout[T any](parent context.Context, in *integration, call func(ctx c
 		}()
 		v, err := call(ctx)
 		ch <- result{v, err}
-	}()
+	})
 	select {
 	case res := <-ch:
 		if res.err != nil && errors.Is(res.err, context.DeadlineExceeded) && ctx.Err() != nil {

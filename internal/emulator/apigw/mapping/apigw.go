@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -29,6 +30,19 @@ type inputObj struct {
 // utilObj is $util; it has no state.
 type utilObj struct{}
 
+// renderState is everything newRenderer allocates, in one allocation: a
+// REST request renders two templates, and these were a dozen small
+// allocations each.
+type renderState struct {
+	r                renderer
+	in               inputObj
+	reqOvr, respOvr  vmap
+	reqH, reqQ, reqP vmap
+	respH            vmap
+	reqEnts          [3]mapEntry
+	respEnts         [2]mapEntry
+}
+
 func newRenderer(t *Template, in Input) *renderer {
 	body := string(in.Body)
 	if body == "" {
@@ -36,12 +50,15 @@ func newRenderer(t *Template, in Input) *renderer {
 		// $input.body and to $input.path/$input.json.
 		body = "{}"
 	}
-	r := &renderer{
+	st := &renderState{}
+	st.in = inputObj{body: body, params: in.Params}
+	r := &st.r
+	*r = renderer{
 		t:       t,
 		lim:     t.opts.Limits,
 		literal: t.opts.LiteralNulls,
 		vars:    make(map[string]any, 8),
-		in:      &inputObj{body: body, params: in.Params},
+		in:      &st.in,
 	}
 	r.out = make([]byte, 0, len(t.src)+64)
 	if in.Prepared != nil {
@@ -49,19 +66,35 @@ func newRenderer(t *Template, in Input) *renderer {
 	} else {
 		r.ctx = contextMap(in.Context)
 	}
-	r.reqOvr = newMap(3)
-	r.reqOvr.put("header", newMap(0))
-	r.reqOvr.put("querystring", newMap(0))
-	r.reqOvr.put("path", newMap(0))
-	r.respOvr = newMap(2)
-	r.respOvr.put("header", newMap(0))
-	r.ctx.put("requestOverride", r.reqOvr)
-	r.ctx.put("responseOverride", r.respOvr)
+	st.reqEnts = [3]mapEntry{{"header", &st.reqH}, {"querystring", &st.reqQ}, {"path", &st.reqP}}
+	st.reqOvr.ents = st.reqEnts[:]
+	r.reqOvr = &st.reqOvr
+	st.respEnts[0] = mapEntry{"header", &st.respH}
+	st.respOvr.ents = st.respEnts[:1]
+	r.respOvr = &st.respOvr
+	r.ctx.putBuilt("requestOverride", r.reqOvr)
+	r.ctx.putBuilt("responseOverride", r.respOvr)
 	r.vars["context"] = r.ctx
 	r.vars["input"] = r.in
 	r.vars["util"] = utilObj{}
 	r.vars["stageVariables"] = stringMap(in.StageVariables, false)
 	return r
+}
+
+// putBuilt is put for the maps built here (see builtIndexAfter): a new key
+// is appended without building the hash index that put builds past
+// indexAfter entries.
+func (m *vmap) putBuilt(k string, v any) {
+	if i := m.find(k); i >= 0 {
+		m.ents[i].v = v
+		return
+	}
+	m.ents = append(m.ents, mapEntry{k, v})
+	if m.index != nil {
+		m.reindex()
+	} else {
+		m.indexIfLarge()
+	}
 }
 
 // contextMap converts Input.Context to template values (keys sorted, so
@@ -191,14 +224,37 @@ func fromGo(v any, depth int) any {
 // contextMapDepth converts a nested context map; spare is room left for
 // entries the renderer adds (requestOverride, responseOverride).
 func contextMapDepth(src map[string]any, depth, spare int) *vmap {
+	m := &vmap{ents: make([]mapEntry, len(src), len(src)+spare)}
+	// Every request hands over the same keys: reuse their sorted order.
+	slot := &contextKeys[len(src)%len(contextKeys)]
+	if keys := slot.Load(); keys != nil && len(*keys) == len(src) {
+		hit := true
+		for i, k := range *keys {
+			v, ok := src[k]
+			if !ok {
+				hit = false
+				break
+			}
+			m.ents[i] = mapEntry{k, fromGo(v, depth+1)}
+		}
+		if hit {
+			m.indexIfLarge()
+			return m
+		}
+	}
 	keys := sortedKeys(src)
-	m := &vmap{ents: make([]mapEntry, len(keys), len(keys)+spare)}
 	for i, k := range keys {
 		m.ents[i] = mapEntry{k, fromGo(src[k], depth+1)}
 	}
+	slot.Store(&keys)
 	m.indexIfLarge()
 	return m
 }
+
+// contextKeys caches the sorted keys of recent context maps by size (a map
+// with as many keys as a cached list, all of them present, has exactly
+// those keys). The lists are never modified once stored.
+var contextKeys [8]atomic.Pointer[[]string]
 
 // collectOverrides copies $context.requestOverride/responseOverride into
 // the result.
@@ -353,6 +409,28 @@ func (in *inputObj) param(key string) string {
 type compiledPath struct {
 	x        jp.Expr
 	definite bool
+	// children is set for paths of the form $.a.b (Root, then only
+	// Child fragments: most templates' paths), which childPath walks
+	// without ojg's evaluator and its per-call 1 KB stack.
+	children []string
+	simple   bool
+}
+
+// childPath is c.x.Get(data)'s first result for a simple path: each key
+// is looked up in a JSON object; anything else (a list, a scalar, a
+// missing key) selects nothing. FuzzChildPath holds it to ojg's answer.
+func (c compiledPath) childPath(data any) any {
+	v := data
+	for _, k := range c.children {
+		m, ok := v.(*vmap)
+		if !ok {
+			return nil
+		}
+		if v, ok = m.get(k); !ok {
+			return nil
+		}
+	}
+	return v
 }
 
 func (t *Template) jsonPathExpr(path string) (compiledPath, error) {
@@ -372,6 +450,17 @@ func (t *Template) jsonPathExpr(path string) (compiledPath, error) {
 		case jp.Root, jp.At, jp.Child, jp.Nth, jp.Bracket:
 		default:
 			c.definite = false
+		}
+	}
+	if _, root := x[0].(jp.Root); root {
+		c.simple = true
+		for _, f := range x[1:] {
+			k, ok := f.(jp.Child)
+			if !ok {
+				c.simple, c.children = false, nil
+				break
+			}
+			c.children = append(c.children, string(k))
 		}
 	}
 	if t.cacheSize.Add(1) <= maxCacheEntries {
@@ -407,6 +496,9 @@ func (r *renderer) jsonPath(pos int, path string) (v any, err error) {
 			v, err = nil, fmt.Errorf("JSONPath %s: %v", quoteShort(path), p)
 		}
 	}()
+	if c.simple {
+		return c.childPath(in.parsed), nil
+	}
 	res := c.x.Get(in.parsed)
 	if c.definite {
 		if len(res) == 0 {

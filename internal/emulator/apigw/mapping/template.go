@@ -116,6 +116,41 @@ type Context struct{ m *vmap }
 // NewContext prepares ctx (see Input.Context) for Input.Prepared.
 func NewContext(ctx map[string]any) *Context { return &Context{m: contextMap(ctx)} }
 
+// NewContextSorted is NewContext for a context given as names and values
+// (vals[i] is named keys[i]), without the Go map a caller would build only
+// to hand over. The result is NewContext's for the same pairs; keys that
+// are not strictly ascending (unsorted or repeated) go through NewContext.
+func NewContextSorted(keys []string, vals []any) *Context {
+	if len(keys) != len(vals) {
+		return NewContext(pairsMap(keys, vals))
+	}
+	for i := 1; i < len(keys); i++ {
+		if keys[i-1] >= keys[i] {
+			return NewContext(pairsMap(keys, vals))
+		}
+	}
+	m := &vmap{ents: make([]mapEntry, len(keys), len(keys)+2)}
+	for i, k := range keys {
+		m.ents[i] = mapEntry{k, fromGo(vals[i], 0)}
+	}
+	m.indexIfLarge()
+	return &Context{m: m}
+}
+
+// pairsMap builds the map NewContextSorted stands for: a repeated key
+// keeps its last value, as in a map literal; a missing value is null.
+func pairsMap(keys []string, vals []any) map[string]any {
+	m := make(map[string]any, len(keys))
+	for i, k := range keys {
+		var v any
+		if i < len(vals) {
+			v = vals[i]
+		}
+		m[k] = v
+	}
+	return m
+}
+
 // Result is the output of one render plus the overrides the template set.
 type Result struct {
 	Output string
