@@ -209,6 +209,21 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 			return
 		}
 	}
+	// The connection is registered before the handshake completes: a
+	// client reads its id from the handshake and may at once post to it
+	// (or have its backend do so); posts queue in c.direct until the loop
+	// below starts, as they would on an open connection.
+	c := &conn{id: id, direct: make(chan []byte, directBuffer), closeReq: make(chan closeRequest, 1),
+		connectedAt: now, sourceIP: ip, userAgent: r.UserAgent(), info: info}
+	c.lastActive.Store(now.UnixNano())
+	s.mu.Lock()
+	s.conns[id] = c
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, id)
+		s.mu.Unlock()
+	}()
 	wsc, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.opts.OriginPatterns})
 	if err != nil {
 		if sub != nil {
@@ -224,9 +239,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 	// close carries API Gateway's reason; this bound only stops the
 	// library from buffering more.
 	wsc.SetReadLimit(MaxFrameBytes + 1)
-	c := &conn{id: id, ws: wsc, direct: make(chan []byte, directBuffer), closeReq: make(chan closeRequest, 1),
-		connectedAt: now, sourceIP: ip, userAgent: r.UserAgent(), info: info}
-	c.lastActive.Store(now.UnixNano())
+	c.ws = wsc
 	if s.opts.Routes != nil {
 		defer func() {
 			code, reason := c.closeStatus()
@@ -252,16 +265,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, channel string)
 		_ = wsc.Close(websocket.StatusInternalError, "event log unavailable")
 		return
 	}
-	s.mu.Lock()
-	s.conns[id] = c
-	s.mu.Unlock()
 	defer func() {
 		if sub != nil {
 			sub.Close()
 		}
-		s.mu.Lock()
-		delete(s.conns, id)
-		s.mu.Unlock()
 	}()
 	s.log.Debug("connected", "connection_id", id, "channel", channel, "after", after, "backlog", len(backlog))
 	st := &stream{last: after}
