@@ -690,3 +690,52 @@ func FuzzRecover(f *testing.F) {
 		_, _ = loadSnapshot(newTx(newNode(1), 1, true, nil), data)
 	})
 }
+
+// Two handles to one bucket in one write transaction see each other's
+// writes, whichever copied the bucket first, nested buckets and cursors
+// included.
+func TestHandlesToOneBucketShareWrites(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "kv"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *Tx) error {
+		b, _ := tx.CreateBucket([]byte("a"))
+		_, _ = b.CreateBucket([]byte("inner"))
+		return b.Put([]byte("k0"), []byte("v0"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *Tx) error {
+		h1, h2 := tx.Bucket([]byte("a")), tx.Bucket([]byte("a"))
+		in1 := h1.Bucket([]byte("inner"))
+		c := h1.Cursor()
+		c.Seek([]byte("k0"))
+		if err := h2.Put([]byte("k1"), []byte("v1")); err != nil {
+			return err
+		}
+		if got := h1.Get([]byte("k1")); string(got) != "v1" {
+			return fmt.Errorf("h1 does not see h2's write: %q", got)
+		}
+		if k, _ := c.Next(); string(k) != "k1" {
+			return fmt.Errorf("cursor after another handle's write: %q", k)
+		}
+		if err := h1.Put([]byte("k2"), []byte("v2")); err != nil {
+			return err
+		}
+		if err := tx.Bucket([]byte("a")).Bucket([]byte("inner")).Put([]byte("x"), []byte("1")); err != nil {
+			return err
+		}
+		if got := in1.Get([]byte("x")); string(got) != "1" {
+			return fmt.Errorf("nested handle does not see the write: %q", got)
+		}
+		return in1.Put([]byte("y"), []byte("2"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := "[\"a\"]\n  seq=0 n=4\n  [\"inner\"]\n    seq=0 n=2\n    \"x\"=\"1\"\n    \"y\"=\"2\"\n  \"k0\"=\"v0\"\n  \"k1\"=\"v1\"\n  \"k2\"=\"v2\"\n"
+	if got := dump(t, db.View); got != want {
+		t.Fatalf("state:\n%s\nwant:\n%s", got, want)
+	}
+}
