@@ -142,12 +142,12 @@ func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
 	return enc, nil
 }
 
-// put writes the events (kv copies them); a retried Update puts the same
-// bytes.
+// put writes the events. The encoded buffers are the store's from here on
+// (PutOwned: no copy); a retried Update puts the same bytes.
 func (enc encodedEvents) put(tx *kv.Tx) error {
 	b := tx.Bucket(bucketHistory)
 	for i := range enc.keys {
-		if err := b.Put(enc.keys[i], enc.vals[i]); err != nil {
+		if err := b.PutOwned(enc.keys[i], enc.vals[i]); err != nil {
 			return fmt.Errorf("put history event: %w", err)
 		}
 	}

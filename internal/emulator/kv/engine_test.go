@@ -739,3 +739,53 @@ func TestHandlesToOneBucketShareWrites(t *testing.T) {
 		t.Fatalf("state:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// PutOwned stores the caller's slices as they are, logs them like Put, and
+// refuses what Put refuses.
+func TestPutOwned(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kv")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte("keyvalue")
+	if err := db.Update(func(tx *Tx) error {
+		b, _ := tx.CreateBucket([]byte("b"))
+		if _, err := b.CreateBucket([]byte("nested")); err != nil {
+			return err
+		}
+		if err := b.PutOwned([]byte("nested"), []byte("x")); !errors.Is(err, ErrIncompatibleValue) {
+			return fmt.Errorf("PutOwned over a bucket = %v", err)
+		}
+		if err := b.PutOwned(nil, []byte("x")); !errors.Is(err, ErrKeyRequired) {
+			return fmt.Errorf("PutOwned without a key = %v", err)
+		}
+		if err := b.PutOwned([]byte("empty"), nil); err != nil {
+			return err
+		}
+		return b.PutOwned(buf[:3], buf[3:])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(func(tx *Tx) error {
+		b := tx.Bucket([]byte("b"))
+		if v := b.Get([]byte("key")); &v[0] != &buf[3] {
+			return fmt.Errorf("PutOwned copied the value")
+		}
+		if v := b.Get([]byte("empty")); v == nil || len(v) != 0 {
+			return fmt.Errorf("empty value = %#v", v)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := dump(t, db.View); got != "[\"b\"]\n  seq=0 n=3\n  \"empty\"=\"\"\n  \"key\"=\"value\"\n  [\"nested\"]\n    seq=0 n=0\n" {
+		t.Fatalf("after reopen:\n%s", got)
+	}
+}

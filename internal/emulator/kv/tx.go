@@ -214,6 +214,30 @@ func (b *Bucket) Get(key []byte) []byte {
 
 // Put sets key to a copy of value.
 func (b *Bucket) Put(key, value []byte) error {
+	if err := b.checkPut(key); err != nil {
+		return err
+	}
+	buf := make([]byte, len(key)+len(value))
+	copy(buf, key)
+	copy(buf[len(key):], value)
+	return b.put(buf[:len(key):len(key)], buf[len(key):])
+}
+
+// PutOwned sets key to value without copying either: both become the
+// store's, and the caller must never change them again (not even through
+// another slice of the same array). For freshly encoded buffers, which the
+// store would otherwise copy once more.
+func (b *Bucket) PutOwned(key, value []byte) error {
+	if err := b.checkPut(key); err != nil {
+		return err
+	}
+	if value == nil {
+		value = []byte{} // a stored value is never nil: nil means a bucket
+	}
+	return b.put(key[:len(key):len(key)], value[:len(value):len(value)])
+}
+
+func (b *Bucket) checkPut(key []byte) error {
 	if !b.tx.writable {
 		return ErrTxNotWritable
 	}
@@ -223,16 +247,17 @@ func (b *Bucket) Put(key, value []byte) error {
 	if len(key) > MaxKeySize {
 		return ErrKeyTooLarge
 	}
+	return nil
+}
+
+func (b *Bucket) put(key, value []byte) error {
 	n, err := b.own()
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, len(key)+len(value))
-	copy(buf, key)
-	copy(buf[len(key):], value)
 	// One search: set, and put a nested bucket back if the key named one
 	// (rare, and a failed Put may leave its bucket copied, which is fine).
-	e := &entry{key: buf[:len(key):len(key)], val: buf[len(key):]}
+	e := &entry{key: key, val: value}
 	set := n.items.Set
 	if b.tx.loading {
 		// Recovery: keys mostly come in order, which Load appends without
