@@ -3,6 +3,7 @@ package emulator
 import (
 	"path/filepath"
 
+	"github.com/sfapi/sfapi/internal/emulator/asl"
 	"github.com/sfapi/sfapi/internal/emulator/kv"
 )
 
@@ -16,3 +17,7 @@ func StoreStats(e *Emulator) map[string]kv.Stats {
 	}
 	return out
 }
+
+// Engine returns the emulator's Step Functions engine, for benchmarks that
+// wait for an execution to finish without polling DescribeExecution.
+func Engine(e *Emulator) *asl.Engine { return e.sfn }

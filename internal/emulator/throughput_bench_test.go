@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,7 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
 	"github.com/sfapi/sfapi/internal/emulator"
+	"github.com/sfapi/sfapi/internal/emulator/asl"
 	"github.com/sfapi/sfapi/internal/emulator/kv"
 )
 
@@ -95,6 +105,7 @@ func BenchmarkGophersJobs(b *testing.B) {
 	if cpu := processCPU() - cpuStart; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/job")
 	}
+	reportMemory(b)
 	reportStores(b, em, stores)
 }
 
@@ -172,28 +183,28 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkGophersMachine isolates the AddGopher state machine and the
-// DynamoDB engine from the REST API and the pipe: 32 in-process clients
-// put b.N Pending job items (with a sort key the pipe's filter ignores)
-// and start the executions the pipe would start, with the stream records
-// it would deliver; 4 clients then wait for every execution to succeed. Comparing it with
-// BenchmarkGophersJobs shows what the API and the pipe cost.
-func BenchmarkGophersMachine(b *testing.B) {
-	_, em := startBench(b)
-	ctx := context.Background()
+// muxCall returns a client of the emulator's AWS JSON services in process:
+// the operations behind its HTTP endpoint, without HTTP.
+func muxCall(em *emulator.Emulator) func(string, any) (map[string]any, error) {
 	mux := em.Mux()
-	call := func(target string, in any) (map[string]any, error) {
+	return func(target string, in any) (map[string]any, error) {
 		body, err := json.Marshal(in)
 		if err != nil {
 			return nil, err
 		}
-		resp := mux.Invoke(ctx, target, body)
+		resp := mux.Invoke(context.Background(), target, body)
 		var out map[string]any
 		if err := json.Unmarshal(resp.Body, &out); err != nil || resp.Status != http.StatusOK {
 			return nil, fmt.Errorf("%s: status %d: %s", target, resp.Status, resp.Body)
 		}
 		return out, nil
 	}
+}
+
+// gophersResources returns the gophers project's table and the ARN of its
+// AddGopher machine.
+func gophersResources(b *testing.B, call func(string, any) (map[string]any, error)) (table, smArn string) {
+	b.Helper()
 	tables, err := call("DynamoDB_20120810.ListTables", map[string]any{})
 	if err != nil {
 		b.Fatal(err)
@@ -207,42 +218,276 @@ func BenchmarkGophersMachine(b *testing.B) {
 	if len(names) != 1 || len(sms) != 1 {
 		b.Fatalf("want the gophers table and machine, got %v and %v", names, sms)
 	}
-	table := names[0].(string)
-	smArn := sms[0].(map[string]any)["stateMachineArn"].(string)
-	run := benchRun.Add(1)
+	return names[0].(string), sms[0].(map[string]any)["stateMachineArn"].(string)
+}
+
+// gopherJob is job i of run as the pipe sees it: a Pending item (with a
+// sort key the pipe's filter ignores, so the pipe does not start it too)
+// and the stream record the pipe would hand StartExecution as input.
+func gopherJob(run, i int64) (item map[string]any, name, record string, err error) {
+	s := func(v string) map[string]any { return map[string]any{"S": v} }
+	pk, sk := fmt.Sprintf("m%d-%d", run, i), "bench#addGopher"
+	input := map[string]any{"name": s(fmt.Sprintf("m-%d-%d", run, i)), "location": s(fmt.Sprintf("m%d-l%d", run, i/4))}
+	item = map[string]any{"pk": s(pk), "sk": s(sk), "status": s("Pending"), "input": map[string]any{"M": input}}
+	recJSON, err := json.Marshal([]any{map[string]any{"eventName": "INSERT", "dynamodb": map[string]any{
+		"Keys": map[string]any{"pk": s(pk), "sk": s(sk)}, "NewImage": item}}})
+	return item, pk, string(recJSON), err
+}
+
+// sfnBenchDef is asl's bench machine: Pass → Choice → Succeed.
+const sfnBenchDef = `{"StartAt":"P","States":{
+ "P":{"Type":"Pass","Parameters":{"n.$":"$.n","kind":"bench"},"Next":"C"},
+ "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":0,"Next":"S"}],"Default":"S"},
+ "S":{"Type":"Succeed"}}}`
+
+// BenchmarkStepFunctions measures issue 9's three machines through the Step
+// Functions API of a running emulator (the gophers project; every store
+// durable, each acknowledged write fsync'd): an EXPRESS Pass→Choice→Succeed
+// machine (StartSyncExecution), the same machine as STANDARD
+// (StartExecution, every transition persisted), and the gophers AddGopher
+// machine with its real DynamoDB tasks (PutItem of a Pending job, then the
+// StartExecution the pipe would make, with the stream record as input).
+//
+// Three ways in, from the inside out: engine calls the asl engine's
+// StartSyncExecution / StartExecution (the gophers' PutItem goes through
+// the mux); api calls the operations through the emulator's AWS JSON mux
+// (the handlers behind its HTTP endpoint, JSON included, without HTTP);
+// wire calls the HTTP endpoint with aws-sdk-go-v2's sfn and dynamodb
+// clients in the same process, so its cpu-µs/op includes the SDK's side. STANDARD and gophers
+// executions are awaited on the engine (Engine.WaitExecution) rather than
+// by polling DescribeExecution, so no reader's CPU is in the figures.
+// sequential runs one execution at a time end to end, concurrent32 32.
+//
+// gophers/api/concurrent32 replaces BenchmarkGophersMachine (which polled
+// with 4 readers): comparing it with BenchmarkGophersJobs shows what the
+// REST API and the pipe cost.
+func BenchmarkStepFunctions(b *testing.B) {
+	for _, machine := range []string{"express", "standard", "gophers"} {
+		for _, via := range []string{"engine", "api", "wire"} {
+			for _, workers := range []int{1, gophersClients} {
+				name := "sequential"
+				if workers > 1 {
+					name = fmt.Sprintf("concurrent%d", workers)
+				}
+				b.Run(machine+"/"+via+"/"+name, func(b *testing.B) {
+					ep, em := startBench(b)
+					var c sfnBenchClient = muxClient{muxCall(em)}
+					switch via {
+					case "engine":
+						c = engineClient{c.(muxClient), emulator.Engine(em)}
+					case "wire":
+						c = newWireClient(ep.AWS, workers)
+					}
+					runExecutions(b, em, workers, benchExecution(b, em, c, machine))
+				})
+			}
+		}
+	}
+}
+
+// sfnBenchClient is the part of the Step Functions and DynamoDB APIs the
+// benchmark calls, in process or over the wire.
+type sfnBenchClient interface {
+	startSync(ctx context.Context, smArn, input string) (status, output string, err error)
+	start(ctx context.Context, smArn, name, input string) (string, error)
+	putItem(ctx context.Context, table string, item map[string]any) error
+}
+
+type muxClient struct {
+	call func(string, any) (map[string]any, error)
+}
+
+func (c muxClient) startSync(_ context.Context, smArn, input string) (string, string, error) {
+	out, err := c.call("AWSStepFunctions.StartSyncExecution", map[string]any{"stateMachineArn": smArn, "input": input})
+	if err != nil {
+		return "", "", err
+	}
+	status, _ := out["status"].(string)
+	output, _ := out["output"].(string)
+	return status, output, nil
+}
+
+func (c muxClient) start(_ context.Context, smArn, name, input string) (string, error) {
+	out, err := c.call("AWSStepFunctions.StartExecution", map[string]any{"stateMachineArn": smArn, "name": name, "input": input})
+	if err != nil {
+		return "", err
+	}
+	arn, _ := out["executionArn"].(string)
+	return arn, nil
+}
+
+func (c muxClient) putItem(_ context.Context, table string, item map[string]any) error {
+	_, err := c.call("DynamoDB_20120810.PutItem", map[string]any{"TableName": table, "Item": item})
+	return err
+}
+
+// engineClient starts executions on the engine itself.
+type engineClient struct {
+	muxClient
+	eng *asl.Engine
+}
+
+func (c engineClient) startSync(ctx context.Context, smArn, input string) (string, string, error) {
+	res, err := c.eng.StartSyncExecution(ctx, smArn, "", input)
+	if err != nil {
+		return "", "", err
+	}
+	return res.Status, res.Output, nil
+}
+
+func (c engineClient) start(ctx context.Context, smArn, name, input string) (string, error) {
+	ex, err := c.eng.StartExecution(ctx, smArn, name, input)
+	if err != nil {
+		return "", err
+	}
+	return ex.Arn, nil
+}
+
+type wireClient struct {
+	sf *sfn.Client
+	db *dynamodb.Client
+}
+
+// newWireClient returns SDK clients of endpoint that keep a connection per
+// worker alive (the SDK's default keeps fewer idle connections per host
+// than 32 workers use, and would measure TCP set-up instead). Every
+// connection goes to endpoint: the SDK sends StartSyncExecution to the
+// host "sync-" + host, which does not resolve for 127.0.0.1.
+func newWireClient(endpoint string, workers int) wireClient {
+	cfg := sdkConfig(endpoint)
+	addr := strings.TrimPrefix(endpoint, "http://")
+	var dialer net.Dialer
+	cfg.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * workers,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		}}}
+	cfg.RetryMaxAttempts = 1
+	return wireClient{sf: sfn.NewFromConfig(cfg), db: dynamodb.NewFromConfig(cfg)}
+}
+
+func (c wireClient) startSync(ctx context.Context, smArn, input string) (string, string, error) {
+	out, err := c.sf.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: &smArn, Input: &input})
+	if err != nil {
+		return "", "", err
+	}
+	return string(out.Status), aws.ToString(out.Output), nil
+}
+
+func (c wireClient) start(ctx context.Context, smArn, name, input string) (string, error) {
+	out, err := c.sf.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &smArn, Name: &name, Input: &input})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.ExecutionArn), nil
+}
+
+func (c wireClient) putItem(ctx context.Context, table string, item map[string]any) error {
+	av, err := sdkItem(item)
+	if err != nil {
+		return err
+	}
+	_, err = c.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: av})
+	return err
+}
+
+// sdkItem converts the DynamoDB JSON of gopherJob's items (strings and
+// maps) to the SDK's attribute values.
+func sdkItem(item map[string]any) (map[string]ddbtypes.AttributeValue, error) {
+	out := make(map[string]ddbtypes.AttributeValue, len(item))
+	for name, v := range item {
+		typed, _ := v.(map[string]any)
+		switch {
+		case typed["S"] != nil:
+			s, _ := typed["S"].(string)
+			out[name] = &ddbtypes.AttributeValueMemberS{Value: s}
+		case typed["M"] != nil:
+			m, _ := typed["M"].(map[string]any)
+			inner, err := sdkItem(m)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = &ddbtypes.AttributeValueMemberM{Value: inner}
+		default:
+			return nil, fmt.Errorf("attribute %s: unsupported value %v", name, v)
+		}
+	}
+	return out, nil
+}
+
+// benchExecution prepares machine in em and returns one execution of it
+// through c, checked: execution i of b.N.
+func benchExecution(b *testing.B, em *emulator.Emulator, c sfnBenchClient, machine string) func(context.Context, int64) error {
+	b.Helper()
+	eng := emulator.Engine(em)
+	await := func(ctx context.Context, arn string) error {
+		ex, err := eng.WaitExecution(ctx, arn)
+		if err != nil {
+			return fmt.Errorf("wait %s: %w", arn, err)
+		}
+		if ex.Status != asl.StatusSucceeded {
+			return fmt.Errorf("execution %s: %s %s %s", arn, ex.Status, ex.Error, ex.Cause)
+		}
+		return nil
+	}
+	if machine == "gophers" {
+		table, smArn := gophersResources(b, muxCall(em))
+		run := benchRun.Add(1)
+		return func(ctx context.Context, i int64) error {
+			item, name, record, err := gopherJob(run, i)
+			if err != nil {
+				return err
+			}
+			if err := c.putItem(ctx, table, item); err != nil {
+				return fmt.Errorf("put job %d: %w", i, err)
+			}
+			arn, err := c.start(ctx, smArn, name, record)
+			if err != nil {
+				return fmt.Errorf("start job %d: %w", i, err)
+			}
+			return await(ctx, arn)
+		}
+	}
+	typ := map[string]string{"express": "EXPRESS", "standard": "STANDARD"}[machine]
+	created, err := muxCall(em)("AWSStepFunctions.CreateStateMachine", map[string]any{"name": "bench-" + machine,
+		"definition": sfnBenchDef, "type": typ, "roleArn": "arn:aws:iam::000000000000:role/bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	smArn, _ := created["stateMachineArn"].(string)
+	if machine == "express" {
+		return func(ctx context.Context, _ int64) error {
+			status, output, err := c.startSync(ctx, smArn, `{"n":1}`)
+			if err != nil || status != "SUCCEEDED" || output != `{"kind":"bench","n":1}` {
+				return fmt.Errorf("sync execution: %s %s %v", status, output, err)
+			}
+			return nil
+		}
+	}
+	return func(ctx context.Context, i int64) error {
+		arn, err := c.start(ctx, smArn, fmt.Sprintf("e%d", i), `{"n":1}`)
+		if err != nil {
+			return fmt.Errorf("start %d: %w", i, err)
+		}
+		return await(ctx, arn)
+	}
+}
+
+// runExecutions runs exec for i in [0, b.N) on workers goroutines and
+// reports executions per second, CPU per execution, memory and the
+// stores' commits.
+func runExecutions(b *testing.B, em *emulator.Emulator, workers int, exec func(context.Context, int64) error) {
+	ctx := context.Background()
 	var next atomic.Int64
-	arns := make([]any, b.N)
+	errs := make(chan error, workers)
+	resetPeakRSS()
 	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpuStart, stores := time.Now(), processCPU(), storeStats(em)
 	var wg sync.WaitGroup
-	errs := make(chan error, gophersClients+gophersWaiters)
-	for range gophersClients {
+	for range workers {
 		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				arn, err := startGopherMachine(call, table, smArn, run, i)
-				if err != nil {
-					errs <- err
-					return
-				}
-				arns[i] = arn
-			}
-		})
-	}
-	wg.Wait()
-	next.Store(0)
-	for range gophersWaiters {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				if err := awaitExecution(call, arns[i]); err != nil {
+			for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
+				if err := exec(ctx, i); err != nil {
 					errs <- err
 					return
 				}
@@ -256,53 +501,37 @@ func BenchmarkGophersMachine(b *testing.B) {
 	for err := range errs {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "jobs/s")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "execs/s")
 	if cpu := processCPU() - cpuStart; cpu > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/job")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 	}
+	reportMemory(b)
 	reportStores(b, em, stores)
 }
 
-func startGopherMachine(call func(string, any) (map[string]any, error), table, smArn string, run, i int64) (any, error) {
-	s := func(v string) map[string]any { return map[string]any{"S": v} }
-	pk, sk := fmt.Sprintf("m%d-%d", run, i), "bench#addGopher"
-	input := map[string]any{"name": s(fmt.Sprintf("m-%d-%d", run, i)), "location": s(fmt.Sprintf("m%d-l%d", run, i/4))}
-	if _, err := call("DynamoDB_20120810.PutItem", map[string]any{"TableName": table,
-		"Item": map[string]any{"pk": s(pk), "sk": s(sk), "status": s("Pending"), "input": map[string]any{"M": input}}}); err != nil {
-		return nil, err
-	}
-	record := []any{map[string]any{"eventName": "INSERT", "dynamodb": map[string]any{
-		"Keys":     map[string]any{"pk": s(pk), "sk": s(sk)},
-		"NewImage": map[string]any{"pk": s(pk), "sk": s(sk), "status": s("Pending"), "input": map[string]any{"M": input}}}}}
-	recJSON, err := json.Marshal(record)
-	if err != nil {
-		return nil, err
-	}
-	started, err := call("AWSStepFunctions.StartExecution", map[string]any{"stateMachineArn": smArn, "name": pk, "input": string(recJSON)})
-	if err != nil {
-		return nil, err
-	}
-	return started["executionArn"], nil
+// resetPeakRSS returns the memory earlier benchmarks freed to the OS and
+// resets VmHWM (Linux ≥ 4.0), so that each benchmark reports its own
+// resident set and peak rather than the process's. Best effort: elsewhere
+// the peak is the process's.
+func resetPeakRSS() {
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
-// awaitExecution polls an execution until it succeeds, 2 ms apart.
-func awaitExecution(call func(string, any) (map[string]any, error), arn any) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		ex, err := call("AWSStepFunctions.DescribeExecution", map[string]any{"executionArn": arn})
-		if err != nil {
-			return err
-		}
-		switch ex["status"] {
-		case "SUCCEEDED":
-			return nil
-		case "RUNNING":
-			if time.Now().After(deadline) {
-				return fmt.Errorf("execution %v still RUNNING after 2 minutes", arn)
-			}
-			time.Sleep(2 * time.Millisecond)
-		default:
-			return fmt.Errorf("execution %v: %v", arn, ex)
+// reportMemory reports the resident set now (rss-MB) and its peak since
+// resetPeakRSS (peak-rss-MB) from /proc/self/status; nothing where that
+// file does not exist.
+func reportMemory(b *testing.B) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for line := range strings.Lines(string(status)) {
+		field, value, _ := strings.Cut(line, ":")
+		unit := map[string]string{"VmRSS": "rss-MB", "VmHWM": "peak-rss-MB"}[field]
+		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 64)
+		if unit != "" && err == nil {
+			b.ReportMetric(kb/1024, unit)
 		}
 	}
 }
