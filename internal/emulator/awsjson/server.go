@@ -176,7 +176,8 @@ func isTimeout(err error) bool {
 }
 
 // writeFast is writeResponse for fasthttp: the same headers, set without
-// building a header map.
+// building a header map. The names are already canonical, so they are set
+// as they are rather than copied and normalised on every response.
 func writeFast(ctx *fasthttp.RequestCtx, svc *Service, resp Response) {
 	h := &ctx.Response.Header
 	var id string
@@ -185,15 +186,22 @@ func writeFast(ctx *fasthttp.RequestCtx, svc *Service, resp Response) {
 	} else {
 		id = newUUID()
 	}
-	h.Set(hdrRequestID, id)
+	var idBuf [64]byte // fasthttp copies the value
+	h.SetCanonical(keyRequestID, append(idBuf[:0], id...))
 	h.SetContentType(resp.ContentType)
 	if svc != nil && svc.ResponseCRC32 {
 		var buf [10]byte
-		h.SetBytesV(hdrCRC32, strconv.AppendUint(buf[:0], uint64(crc32.ChecksumIEEE(resp.Body)), 10))
+		h.SetCanonical(keyCRC32, strconv.AppendUint(buf[:0], uint64(crc32.ChecksumIEEE(resp.Body)), 10))
 	}
 	ctx.SetStatusCode(resp.Status)
 	ctx.SetBody(resp.Body)
 }
+
+// The canonical header names writeFast sets.
+var (
+	keyRequestID = []byte(hdrRequestID)
+	keyCRC32     = []byte(hdrCRC32)
+)
 
 // fasthttpLogger sends fasthttp's connection errors (resets, timeouts) to
 // the debug log: they are the client's business, not the operator's.

@@ -132,7 +132,7 @@ func (e *Engine) commitAll(ctx context.Context, writes []pendingWrite, fail func
 		errs := make([]error, len(writes))
 		failed := false
 		for i, w := range writes {
-			plans[i], errs[i] = plan(tx, w.t, w.keys, w.fn)
+			plans[i], errs[i] = plan(tx, w.t, w.keys, w.fn, nil)
 			if errs[i] == nil {
 				plans[i].identity = w.identity
 			}

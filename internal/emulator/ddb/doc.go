@@ -12,6 +12,14 @@
 // transaction. Stream records are appended in the same transaction as the
 // item change they describe.
 //
+// Transactions run one after another on kv's commit goroutine, so a
+// single-item write works out before its transaction whatever does not
+// depend on the stored item (a PutItem's encoded item and index entries,
+// the record's keys and event id), and the record is spliced from the
+// images' stored bytes rather than encoded again. Stored items and records
+// keep their JSON form (records: 8-byte time, then the JSON GetRecords
+// returns), so data directories of earlier versions read unchanged.
+//
 // ddb is pure: it imports ddb/attr, ddb/expr, streams and kv, and must not
 // import net/http, the AWS SDK, or the wire layer (ddbapi). Errors are Go
 // values named after DynamoDB's error codes (see Error); only ddbapi turns

@@ -3,7 +3,6 @@ package ddb
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -199,18 +198,33 @@ func streamBucketOf(tx *kv.Tx, t *table, r streamRef) *kv.Bucket {
 // before the oldest retained record (other than "") is a
 // TrimmedDataAccessException, as on AWS.
 func (e *Engine) ReadStream(ctx context.Context, streamARN, after string, limit int) ([]streams.Record, error) {
+	var out []streams.Record
+	err := e.scanStream(ctx, streamARN, after, limit, func(v []byte) error {
+		rec, err := streams.DecodeRecord(v)
+		if err != nil {
+			return err
+		}
+		out = append(out, rec)
+		return nil
+	})
+	return out, err
+}
+
+// scanStream is ReadStream handing each record's stored JSON to fn
+// (valid only during the call) instead of decoding it.
+func (e *Engine) scanStream(ctx context.Context, streamARN, after string, limit int, fn func(v []byte) error) error {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	t, r, err := e.streamOf(streamARN)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var start uint64 = 1
 	if after != "" {
 		n, err := streams.ParseSequence(after)
 		if err != nil {
-			return nil, validationf("Invalid SequenceNumber: %s", after)
+			return validationf("Invalid SequenceNumber: %s", after)
 		}
 		start = n + 1
 	}
@@ -218,7 +232,6 @@ func (e *Engine) ReadStream(ctx context.Context, streamARN, after string, limit 
 		limit = 1000
 	}
 	cutoff := uint64(e.opts.Now().Add(-streams.Retention).UnixNano())
-	var out []streams.Record
 	err = e.db.View(func(tx *kv.Tx) error {
 		sb := streamBucketOf(tx, t, r)
 		if sb == nil {
@@ -241,22 +254,18 @@ func (e *Engine) ReadStream(ctx context.Context, streamARN, after string, limit 
 			}
 			k, v = c.Seek(seqKey(start))
 		}
-		for ; k != nil && len(out) < limit; k, v = c.Next() {
+		for n := 0; k != nil && n < limit; k, v = c.Next() {
 			if len(v) < 8 || binary.BigEndian.Uint64(v) < cutoff {
 				continue
 			}
-			var rec streams.Record
-			if err := json.Unmarshal(v[8:], &rec); err != nil {
-				return fmt.Errorf("decode stream record: %w", err)
+			if err := fn(v[8:]); err != nil {
+				return err
 			}
-			out = append(out, rec)
+			n++
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, wrapStore("read stream", streamARN, err)
-	}
-	return out, nil
+	return wrapStore("read stream", streamARN, err)
 }
 
 // WaitStream blocks until a record with SequenceNumber > after exists, or
@@ -264,11 +273,15 @@ func (e *Engine) ReadStream(ctx context.Context, streamARN, after string, limit 
 func (e *Engine) WaitStream(ctx context.Context, streamARN, after string) error {
 	for {
 		ch := e.waitChan(streamARN)
-		recs, err := e.ReadStream(ctx, streamARN, after, 1)
+		found := false
+		err := e.scanStream(ctx, streamARN, after, 1, func([]byte) error {
+			found = true
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if len(recs) > 0 {
+		if found {
 			return nil
 		}
 		select {

@@ -24,6 +24,7 @@ import (
 )
 
 type fixture struct {
+	store   *kv.DB
 	mux     *awsjson.Mux
 	url     string
 	db      *dynamodb.Client
@@ -66,7 +67,8 @@ func newFixtureWith(t testing.TB, opts kv.Options) *fixture {
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 	}
 	return &fixture{
-		mux: mux, url: url,
+		store: store,
+		mux:   mux, url: url,
 		db:      dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(url) }),
 		streams: dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(url) }),
 	}

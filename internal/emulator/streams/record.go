@@ -1,8 +1,6 @@
 package streams
 
 import (
-	"strconv"
-
 	"github.com/sfapi/sfapi/internal/emulator/ddb/attr"
 )
 
@@ -116,63 +114,24 @@ func (r *Record) AppendJSON(dst []byte) ([]byte, error) { return r.appendJSON(ds
 func (r *Record) AppendAPIJSON(dst []byte) ([]byte, error) { return r.appendJSON(dst, true) }
 
 func (r *Record) appendJSON(dst []byte, api bool) ([]byte, error) {
-	dst = append(dst, `{"eventID":`...)
-	dst = strconv.AppendQuote(dst, r.EventID)
-	dst = append(dst, `,"eventName":`...)
-	dst = strconv.AppendQuote(dst, r.EventName)
-	dst = append(dst, `,"eventVersion":`...)
-	dst = strconv.AppendQuote(dst, r.EventVersion)
-	dst = append(dst, `,"eventSource":`...)
-	dst = strconv.AppendQuote(dst, r.EventSource)
-	dst = append(dst, `,"awsRegion":`...)
-	dst = strconv.AppendQuote(dst, r.AWSRegion)
 	d := &r.DynamoDB
-	dst = append(dst, `,"dynamodb":{"ApproximateCreationDateTime":`...)
-	dst = strconv.AppendInt(dst, d.ApproximateCreationDateTime, 10)
+	p := Parts{
+		EventID: r.EventID, EventName: r.EventName, EventVersion: r.EventVersion, EventSource: r.EventSource, AWSRegion: r.AWSRegion,
+		ApproximateCreationDateTime: d.ApproximateCreationDateTime, SequenceNumber: d.SequenceNumber, SizeBytes: d.SizeBytes,
+		StreamViewType: d.StreamViewType, EventSourceARN: r.EventSourceARN, UserIdentity: r.UserIdentity,
+	}
 	var err error
-	for _, img := range []struct {
-		name string
-		item attr.Item
-		omit bool
-	}{{"Keys", d.Keys, false}, {"NewImage", d.NewImage, len(d.NewImage) == 0}, {"OldImage", d.OldImage, len(d.OldImage) == 0}} {
-		if img.omit {
-			continue
+	image := func(it attr.Item, omitEmpty bool) []byte {
+		if it == nil || omitEmpty && len(it) == 0 {
+			return nil
 		}
-		dst = append(dst, `,"`...)
-		dst = append(dst, img.name...)
-		dst = append(dst, `":`...)
-		if img.item == nil {
-			dst = append(dst, "null"...)
-			continue
-		}
-		b, e := img.item.MarshalJSON()
-		if e != nil {
+		b, e := it.MarshalJSON()
+		if e != nil && err == nil {
 			err = e
 		}
-		dst = append(dst, b...)
+		return b
 	}
-	dst = append(dst, `,"SequenceNumber":`...)
-	dst = strconv.AppendQuote(dst, d.SequenceNumber)
-	dst = append(dst, `,"SizeBytes":`...)
-	dst = strconv.AppendInt(dst, d.SizeBytes, 10)
-	dst = append(dst, `,"StreamViewType":`...)
-	dst = strconv.AppendQuote(dst, string(d.StreamViewType))
-	dst = append(dst, '}')
-	if r.EventSourceARN != "" {
-		dst = append(dst, `,"eventSourceARN":`...)
-		dst = strconv.AppendQuote(dst, r.EventSourceARN)
-	}
-	if id := r.UserIdentity; id != nil {
-		typ, principal := `{"type":`, `,"principalId":`
-		if api {
-			typ, principal = `{"Type":`, `,"PrincipalId":`
-		}
-		dst = append(dst, `,"userIdentity":`...)
-		dst = append(dst, typ...)
-		dst = strconv.AppendQuote(dst, id.Type)
-		dst = append(dst, principal...)
-		dst = strconv.AppendQuote(dst, id.PrincipalID)
-		dst = append(dst, '}')
-	}
-	return append(dst, '}'), err
+	p.Keys, p.NewImage, p.OldImage = image(d.Keys, false), image(d.NewImage, true), image(d.OldImage, true)
+	dst, _ = p.appendJSON(dst, api)
+	return dst, err
 }

@@ -23,7 +23,9 @@ var ErrSequence = errors.New("invalid sequence number")
 // decimal string; later records have larger numbers in both numeric and
 // string order.
 func FormatSequence(n uint64) string {
-	return "1" + fmt.Sprintf("%0*d", seqDigits, n)
+	var b [seqDigits + 1]byte
+	SetSequence(b[:], 0, n)
+	return string(b[:])
 }
 
 // ParseSequence is the inverse of FormatSequence.

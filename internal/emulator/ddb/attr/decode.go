@@ -868,3 +868,19 @@ func duplicateSetError(t Type, ss []string) *DecodeError {
 	}
 	return &DecodeError{Msg: "One or more parameter values were invalid: Input collection [" + strings.Join(ss, ", ") + "] contains duplicates."}
 }
+
+// DecodeItemPrefix decodes the DynamoDB-JSON item (or null) at the start of
+// data and returns it with the number of bytes it took; what follows is
+// not looked at. Readers of records that embed items (stream records) use
+// it to decode an item in place instead of first finding its end.
+func DecodeItemPrefix(data []byte) (Item, int, error) {
+	d := decoder{data: data}
+	m, err := d.item()
+	if err == errSyntax {
+		return nil, 0, errUnexpectedType
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return m, d.pos, nil
+}
