@@ -47,6 +47,7 @@ var scriptCommands = map[string]func(ts *testscript.TestScript, neg bool, args [
 	"jsonget":    cmdJSONGet,
 	"poll":       cmdPoll,
 	"awsjson":    cmdAWSJSON,
+	"awspoll":    cmdAWSPoll,
 	"postjobs":   cmdPostJobs,
 	"waitjobs":   cmdWaitJobs,
 	"jsoncount":  cmdJSONCount,
@@ -268,6 +269,29 @@ func cmdAWSJSON(ts *testscript.TestScript, neg bool, args []string) {
 	lastBody.m[ts] = data
 	lastBody.Unlock()
 	fmt.Fprintf(ts.Stdout(), "HTTP %d\n%s\n", status, data)
+}
+
+// awspoll TARGET JSON REGEXP repeats an AWS JSON call until its response
+// matches REGEXP (30 s at most), for state that settles after the event a
+// script waited for (an execution ends a little after its job's status).
+func cmdAWSPoll(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: awspoll TARGET JSON REGEXP")
+	}
+	re, err := regexp.Compile(args[2])
+	ts.Check(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		data, status := awsCall(ts, args[0], args[1])
+		if status == http.StatusOK && re.Match(data) {
+			fmt.Fprintf(ts.Stdout(), "HTTP %d\n%s\n", status, data)
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("awspoll %s: no response matched %q; last: HTTP %d %s", args[0], args[2], status, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func awsCall(ts *testscript.TestScript, target, body string) ([]byte, int) {
