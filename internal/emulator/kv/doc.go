@@ -19,7 +19,7 @@
 // Recovery loads the snapshot and replays the log after it; a torn last
 // record (a round whose write never finished, so none of its writers was
 // answered) is cut off. Checkpoints write a new snapshot in the background
-// once the log outgrows 64 MiB (or the snapshot), then drop the log it
+// once the log outgrows 64 MiB (or twice the snapshot), then drop the log it
 // covers. A bbolt file left by an older sfapi is converted on Open.
 //
 // On the project's 2-core VM an fdatasync of the log costs 0.2 to 2 ms, so

@@ -18,9 +18,10 @@ type Options struct {
 	// MaxBatch bounds how many writes share one commit round. Zero means 512.
 	MaxBatch int
 	// CheckpointBytes is how much log makes the store write a new snapshot
-	// (and drop the log it covers); the threshold also grows with the
-	// snapshot, so checkpoints cost a bounded share of the writes. Zero
-	// means 64 MiB.
+	// (and drop the log it covers). The threshold is at least twice the
+	// last snapshot, so rewriting the snapshot costs at most half the bytes
+	// the log took (a crash replays at most that much log). Zero means
+	// 64 MiB.
 	CheckpointBytes int64
 }
 
@@ -401,7 +402,7 @@ func (db *DB) writeLog(r *round) error {
 // the log moves on to a new segment, and a snapshot of the state at the
 // end of the old one is written in the background.
 func (db *DB) maybeCheckpoint(root *node) {
-	if db.walSize < max(db.ckptMin, db.snapLen.Load()) || db.ckptBusy.Load() {
+	if db.walSize < max(db.ckptMin, 2*db.snapLen.Load()) || db.ckptBusy.Load() {
 		return
 	}
 	if err := db.rotate(); err != nil {
