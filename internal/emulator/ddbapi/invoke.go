@@ -282,43 +282,33 @@ func writeCommonValue(name string, v any, table, cond, rv, rcc, ricm, rvoccf *st
 }
 
 func (in *putItemInput) fromValue(m map[string]any) bool {
-	for name, v := range m {
-		if h, ok := writeCommonValue(name, v, &in.TableName, &in.ConditionExpression, &in.ReturnValues,
-			&in.ReturnConsumedCapacity, &in.ReturnItemCollectionMetrics, &in.ReturnValuesOnConditionCheckFailure); h {
-			if !ok {
-				return false
-			}
-			continue
-		}
-		if h, ok := in.exprParams.fromValue(name, v); h {
-			if !ok {
-				return false
-			}
-			continue
-		}
-		if name != "Item" || !valueItem(v, &in.Item) {
-			return false
-		}
-	}
-	return true
+	return itemWriteFromValue(m, &in.TableName, &in.ConditionExpression, &in.ReturnValues, &in.ReturnConsumedCapacity,
+		&in.ReturnItemCollectionMetrics, &in.ReturnValuesOnConditionCheckFailure, &in.exprParams, "Item", &in.Item)
 }
 
 func (in *deleteItemInput) fromValue(m map[string]any) bool {
+	return itemWriteFromValue(m, &in.TableName, &in.ConditionExpression, &in.ReturnValues, &in.ReturnConsumedCapacity,
+		&in.ReturnItemCollectionMetrics, &in.ReturnValuesOnConditionCheckFailure, &in.exprParams, "Key", &in.Key)
+}
+
+// itemWriteFromValue fills what PutItem and DeleteItem share: the common
+// write members, the expression placeholders, and one item-valued member
+// (Item or Key, named itemName).
+func itemWriteFromValue(m map[string]any, table, cond, rv, rcc, ricm, rvoccf *string, ep *exprParams, itemName string, item *attr.Item) bool {
 	for name, v := range m {
-		if h, ok := writeCommonValue(name, v, &in.TableName, &in.ConditionExpression, &in.ReturnValues,
-			&in.ReturnConsumedCapacity, &in.ReturnItemCollectionMetrics, &in.ReturnValuesOnConditionCheckFailure); h {
+		if h, ok := writeCommonValue(name, v, table, cond, rv, rcc, ricm, rvoccf); h {
 			if !ok {
 				return false
 			}
 			continue
 		}
-		if h, ok := in.exprParams.fromValue(name, v); h {
+		if h, ok := ep.fromValue(name, v); h {
 			if !ok {
 				return false
 			}
 			continue
 		}
-		if name != "Key" || !valueItem(v, &in.Key) {
+		if name != itemName || !valueItem(v, item) {
 			return false
 		}
 	}
