@@ -443,6 +443,19 @@ func copyDir(t testing.TB, src, dst string) {
 	}
 }
 
+// validLen is the length of data's leading whole records.
+func validLen(data []byte) int {
+	n := 0
+	for {
+		payload, rest, err := nextRecord(data)
+		if err != nil {
+			return n
+		}
+		n += recordHeaderSize + len(payload)
+		data = rest
+	}
+}
+
 // The last round of the log cut anywhere (a write the crash interrupted,
 // never acknowledged) is dropped, everything before it is kept, and the
 // store goes on writing after it.
@@ -467,6 +480,8 @@ func TestTornTailIsCut(t *testing.T) {
 	}
 	full, _ := os.ReadFile(seg)
 	db.Close()
+	// The segment is zero-filled ahead of its records: keep the records.
+	before, full = before[:validLen(before)], full[:validLen(full)]
 	lastLen := len(full) - len(before)
 	for _, cut := range []int{1, recordHeaderSize - 1, recordHeaderSize, lastLen - 1} {
 		for _, zeros := range []bool{false, true} {

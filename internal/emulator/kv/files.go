@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,15 +118,18 @@ func recoverDir(dir string) (*recovered, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if valid < len(data) {
+		if tail := data[valid:]; !allZero(tail) {
 			if i != len(segs)-1 {
 				return nil, fmt.Errorf("%s: damaged record at offset %d before the last segment", path, valid)
 			}
 			// The torn tail of the last round: it was never acknowledged.
+			// Cut, not overwritten, so no piece of it can ever be read
+			// after a shorter record written in its place.
 			if err := os.Truncate(path, int64(valid)); err != nil {
 				return nil, fmt.Errorf("cut the torn tail of %s: %w", path, err)
 			}
 		}
+		// A zero tail is the space preallocated after the last record.
 		rec.segment, rec.offset = n, int64(valid)
 		rec.walSize += int64(valid)
 	}
@@ -261,14 +263,39 @@ func (s *snapshotWriter) bucket(b *Bucket) {
 	})
 }
 
-// openSegment opens segment n of dir for appending at offset.
-func openSegment(dir string, n uint64, offset int64) (*os.File, error) {
+// allZero reports whether b holds only zero bytes.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// segment is the log segment being written. Records are written into
+// space zero-filled ahead of them (prealloc at a time), so most syncs
+// find the file's size unchanged and flush data only: on ext4 an
+// fdatasync after an append also commits the size through the journal,
+// about 40 % more time and CPU per sync on this project's VM.
+type segment struct {
+	f     *os.File
+	off   int64 // where the next record goes
+	alloc int64 // the file's size: zeros from off to here
+}
+
+// prealloc is how much zeroed space a segment grows by at a time.
+const prealloc = 1 << 20
+
+// openSegment opens segment n of dir for writing at offset.
+func openSegment(dir string, n uint64, offset int64) (*segment, error) {
 	path := filepath.Join(dir, segmentName(n))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -278,5 +305,24 @@ func openSegment(dir string, n uint64, offset int64) (*os.File, error) {
 			return nil, err
 		}
 	}
-	return f, nil
+	return &segment{f: f, off: offset, alloc: max(fi.Size(), offset)}, nil
+}
+
+var zeros = make([]byte, prealloc)
+
+// write writes rec at the segment's offset, zero-filling more space first
+// when rec does not fit in what is left. The caller syncs.
+func (s *segment) write(rec []byte) error {
+	end := s.off + int64(len(rec))
+	for s.alloc < end {
+		if _, err := s.f.WriteAt(zeros, s.alloc); err != nil {
+			return err
+		}
+		s.alloc += prealloc
+	}
+	if _, err := s.f.WriteAt(rec, s.off); err != nil {
+		return err
+	}
+	s.off = end
+	return nil
 }

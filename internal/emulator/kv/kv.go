@@ -50,7 +50,7 @@ type DB struct {
 	gen     uint64
 
 	// Owned by the sync goroutine.
-	seg      *os.File
+	seg      *segment
 	segN     uint64
 	walSize  int64 // log bytes since the last snapshot
 	snapLen  atomic.Int64
@@ -385,10 +385,10 @@ func (db *DB) writeLog(r *round) error {
 		return nil
 	}
 	rec := r.log.record()
-	if _, err := db.seg.Write(rec); err != nil {
+	if err := db.seg.write(rec); err != nil {
 		return fmt.Errorf("write log: %w", err)
 	}
-	if err := fdatasync(db.seg); err != nil {
+	if err := fdatasync(db.seg.f); err != nil {
 		return fmt.Errorf("fsync log: %w", err)
 	}
 	db.walSize += int64(len(rec))
@@ -422,7 +422,7 @@ func (db *DB) maybeCheckpoint(root *node) {
 
 // rotate closes the current segment (fsynced already) and opens the next.
 func (db *DB) rotate() error {
-	if err := db.seg.Close(); err != nil {
+	if err := db.seg.f.Close(); err != nil {
 		return fmt.Errorf("close log segment: %w", err)
 	}
 	f, err := openSegment(db.path, db.segN+1, 0)
@@ -499,7 +499,7 @@ func (db *DB) Close() error {
 			err = db.checkpoint(db.published.Load(), db.segN)
 		}
 	}
-	if cerr := db.seg.Close(); err == nil {
+	if cerr := db.seg.f.Close(); err == nil {
 		err = cerr
 	}
 	if p := db.ckptErr.Load(); p != nil && err == nil {
