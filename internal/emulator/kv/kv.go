@@ -214,6 +214,11 @@ func (db *DB) applyLoop() {
 			db.apply(open, r)
 			continue
 		}
+		if len(open.batch) >= db.maxBatch {
+			db.rounds <- open // full: wait for the syncer
+			open = db.newRound()
+			continue
+		}
 		select {
 		case db.rounds <- open:
 			open = db.newRound()
@@ -230,6 +235,8 @@ func (db *DB) applyLoop() {
 var logPool = sync.Pool{New: func() any { return new(opLog) }}
 
 func (db *DB) newRound() *round {
+	// The syncer has the previous round: nothing is pending in this one.
+	db.pending.Store(0)
 	r := &round{base: db.working}
 	if !db.inMemory {
 		r.log = logPool.Get().(*opLog)
@@ -329,7 +336,6 @@ func (db *DB) syncLoop() {
 		if !ok {
 			return
 		}
-		db.pending.Store(0)
 		t0 := time.Now()
 		db.commit(r)
 		lastSync = time.Since(t0)

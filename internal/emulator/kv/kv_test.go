@@ -210,3 +210,27 @@ func TestStatsCountSharedCommits(t *testing.T) {
 		t.Fatalf("Stats = %+v: want fewer commits than writes (group commit) and some commit time", s)
 	}
 }
+
+// MaxBatch bounds the writes one commit carries, however many wait.
+func TestMaxBatchBoundsACommit(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "db"), Options{MaxBatch: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var wg sync.WaitGroup
+	for w := range 32 {
+		wg.Go(func() {
+			for i := range 10 {
+				if err := put(db, fmt.Sprintf("%d-%d", w, i), "v"); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s := db.Stats()
+	if s.Writes != 320 || s.Commits < 80 {
+		t.Fatalf("Stats = %+v: want 320 writes in at least 80 commits of at most 4", s)
+	}
+}
