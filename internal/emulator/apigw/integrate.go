@@ -197,6 +197,20 @@ func mockStatus(out []byte, templated bool) (int, error) {
 // selectResponse picks the integration response whose selection pattern
 // fully matches the integration status code, else the default one.
 func (in *integration) selectResponse(status int) *integrationResponse {
+	if status < 100 || status >= 100+len(in.selected) {
+		return in.matchResponse(status)
+	}
+	slot := &in.selected[status-100]
+	if sel := slot.Load(); sel != nil {
+		return sel.ir
+	}
+	ir := in.matchResponse(status)
+	slot.Store(&selectedResponse{ir})
+	return ir
+}
+
+// matchResponse is selectResponse without the cache.
+func (in *integration) matchResponse(status int) *integrationResponse {
 	s := strconv.Itoa(status)
 	for _, ir := range in.responses {
 		if ir.re.MatchString(s) {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator/apigw/mapping"
@@ -75,7 +76,13 @@ type integration struct {
 	requestParameters []paramMapping
 	responses         []*integrationResponse // non-default, sorted by pattern text
 	defaultResponse   *integrationResponse
+	// selected caches selectResponse's answer for statuses 100-599 (the
+	// responses do not change once parsed; a nil slot is not yet known).
+	selected [500]atomic.Pointer[selectedResponse]
 }
+
+// selectedResponse is a cached selectResponse answer, which may be nil.
+type selectedResponse struct{ ir *integrationResponse }
 
 // paramMapping is one requestParameters entry:
 // integration.request.<location>.<name> ← source.

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -41,9 +42,15 @@ type renderState struct {
 	respH            vmap
 	reqEnts          [3]mapEntry
 	respEnts         [2]mapEntry
+	// ctxEnts holds the copy of a prepared $context's top level when it
+	// fits with the two override entries (API Gateway's has 15 members).
+	ctxEnts [24]mapEntry
+	ctx     vmap
 }
 
-func newRenderer(t *Template, in Input) *renderer {
+// newRenderer starts a render; deep copies the prepared $context's nested
+// containers instead of sharing them (see Context).
+func newRenderer(t *Template, in Input, deep bool) *renderer {
 	body := string(in.Body)
 	if body == "" {
 		// API Gateway hands templates "{}" for an empty payload, both as
@@ -57,13 +64,18 @@ func newRenderer(t *Template, in Input) *renderer {
 		t:       t,
 		lim:     t.opts.Limits,
 		literal: t.opts.LiteralNulls,
-		vars:    make(map[string]any, 8),
 		in:      &st.in,
+		stageIn: in.StageVariables,
 	}
 	r.out = make([]byte, 0, len(t.src)+64)
-	if in.Prepared != nil {
+	switch {
+	case in.Prepared != nil && deep:
 		r.ctx = in.Prepared.m.clone(2)
-	} else {
+	case in.Prepared != nil:
+		// Only the top level, which gains the override maps, is copied;
+		// touch stops the render before it changes a shared container.
+		r.ctx = in.Prepared.m.shallowCloneInto(&st.ctx, &st.ctxEnts)
+	default:
 		r.ctx = contextMap(in.Context)
 	}
 	st.reqEnts = [3]mapEntry{{"header", &st.reqH}, {"querystring", &st.reqQ}, {"path", &st.reqP}}
@@ -74,10 +86,6 @@ func newRenderer(t *Template, in Input) *renderer {
 	r.respOvr = &st.respOvr
 	r.ctx.putBuilt("requestOverride", r.reqOvr)
 	r.ctx.putBuilt("responseOverride", r.respOvr)
-	r.vars["context"] = r.ctx
-	r.vars["input"] = r.in
-	r.vars["util"] = utilObj{}
-	r.vars["stageVariables"] = stringMap(in.StageVariables, false)
 	return r
 }
 
@@ -128,12 +136,31 @@ func sortedKeys[V any](src map[string]V) []string {
 }
 
 // clone copies a context map and its nested maps and lists (scalars are
-// immutable and shared); spare is room for entries the renderer adds.
+// immutable and shared); spare is room for entries the renderer adds. The
+// copies are not frozen.
 func (m *vmap) clone(spare int) *vmap {
 	c := &vmap{ents: make([]mapEntry, len(m.ents), len(m.ents)+spare), fold: m.fold}
 	for i, e := range m.ents {
 		c.ents[i] = mapEntry{e.k, cloneValue(e.v)}
 	}
+	if m.index != nil {
+		c.reindex()
+	}
+	return c
+}
+
+// shallowCloneInto makes c a copy of m that shares m's values. The entries
+// go into buf when they fit with two more (the entries the renderer adds),
+// else into a new slice.
+func (m *vmap) shallowCloneInto(c *vmap, buf *[24]mapEntry) *vmap {
+	var ents []mapEntry
+	if len(m.ents)+2 <= len(buf) {
+		ents = buf[:len(m.ents)]
+	} else {
+		ents = make([]mapEntry, len(m.ents), len(m.ents)+2)
+	}
+	copy(ents, m.ents)
+	*c = vmap{ents: ents, fold: m.fold}
 	if m.index != nil {
 		c.reindex()
 	}
@@ -514,19 +541,35 @@ func (r *renderer) jsonPath(pos int, path string) (v any, err error) {
 }
 
 // touch is called before a container is changed; changing part of the
-// parsed body marks it for re-parsing (see jsonPath).
-func (r *renderer) touch(c any) {
+// parsed body marks it for re-parsing (see jsonPath). A frozen container
+// (part of a shared prepared $context) must not change: touch sets r.thaw
+// and returns errThaw, which the caller returns at once, unchanged, and
+// Render starts over on a copy.
+func (r *renderer) touch(c any) error {
 	switch t := c.(type) {
 	case *vmap:
+		if t.frozen {
+			r.thaw = true
+			return errThaw
+		}
 		if t.shared {
 			r.in.dirty = true
 		}
 	case *vlist:
+		if t.frozen {
+			r.thaw = true
+			return errThaw
+		}
 		if t.shared {
 			r.in.dirty = true
 		}
 	}
+	return nil
 }
+
+// errThaw stops a render that would change a frozen container; Render
+// never returns it.
+var errThaw = errors.New("render changes a shared $context container")
 
 // utilMethod implements $util.*. A null argument gives null, like calling
 // the Java method with null; other non-strings are converted with toString.

@@ -21,7 +21,13 @@ type renderer struct {
 	t       *Template
 	lim     Limits
 	literal bool
+	// vars holds the template's variables; nil until the first is set.
+	// The built-ins ($context, $input, $util, $stageVariables) are not in
+	// it: getVar falls back to them, so a render that sets nothing builds
+	// no map.
 	vars    map[string]any
+	stage   *vmap             // $stageVariables, built on first use
+	stageIn map[string]string // Input.StageVariables
 	out     []byte
 	iters   int
 	work    int
@@ -31,6 +37,8 @@ type renderer struct {
 	respOvr *vmap
 	reqOvr  *vmap
 	fe      *foreachScope
+	// thaw is set when the render tried to change a frozen container.
+	thaw bool
 }
 
 // foreachScope is $foreach inside a #foreach body.
@@ -141,7 +149,7 @@ func (r *renderer) exec(nodes []node) (ctl, error) {
 		case *stopNode:
 			return ctlStop, nil
 		case *defineNode:
-			r.vars[n.name] = &blockVal{pos: n.pos, body: n.body}
+			r.setVar(n.name, &blockVal{pos: n.pos, body: n.body})
 		case *macroCallNode:
 			c, err := r.callMacro(n)
 			if c == ctlStop || err != nil {
@@ -248,7 +256,7 @@ func (r *renderer) set(n *setNode) error {
 	}
 	lhs := n.lhs
 	if len(lhs.mods) == 0 {
-		r.vars[lhs.name] = v
+		r.setVar(lhs.name, v)
 		return nil
 	}
 	target, err := r.evalMods(lhs, lhs.mods[:len(lhs.mods)-1])
@@ -263,7 +271,9 @@ func (r *renderer) set(n *setNode) error {
 			// No setter to call: Velocity logs and moves on.
 			return nil
 		}
-		r.touch(m)
+		if err := r.touch(m); err != nil {
+			return err
+		}
 		if m == r.respOvr && last.name == "status" {
 			if _, err := statusCode(v); err != nil {
 				return r.errorf(last.pos, "%v", err)
@@ -275,7 +285,9 @@ func (r *renderer) set(n *setNode) error {
 		if err != nil {
 			return err
 		}
-		r.touch(target)
+		if err := r.touch(target); err != nil {
+			return err
+		}
 		switch t := target.(type) {
 		case *vmap:
 			k, err := r.str(last.pos, idx)
@@ -317,21 +329,21 @@ func (r *renderer) foreach(n *foreachNode) (ctl, error) {
 		// null and non-collections iterate zero times, as Velocity does.
 		return ctlNone, nil
 	}
-	oldVar, hadVar := r.vars[n.varName]
-	oldCount, hadCount := r.vars["velocityCount"]
-	oldHasNext, hadHasNext := r.vars["velocityHasNext"]
-	oldFE, hadFE := r.vars["foreach"]
+	oldVar, hadVar := r.getVar(n.varName)
+	oldCount, hadCount := r.getVar("velocityCount")
+	oldHasNext, hadHasNext := r.getVar("velocityHasNext")
+	oldFE, hadFE := r.getVar("foreach")
 	scope := &foreachScope{size: len(items), parent: r.fe}
 	r.fe = scope
 	restore := func() {
 		r.fe = scope.parent
-		restoreVar(r.vars, n.varName, oldVar, hadVar)
-		restoreVar(r.vars, "velocityCount", oldCount, hadCount)
-		restoreVar(r.vars, "velocityHasNext", oldHasNext, hadHasNext)
-		restoreVar(r.vars, "foreach", oldFE, hadFE)
+		r.restoreVar(n.varName, oldVar, hadVar)
+		r.restoreVar("velocityCount", oldCount, hadCount)
+		r.restoreVar("velocityHasNext", oldHasNext, hadHasNext)
+		r.restoreVar("foreach", oldFE, hadFE)
 	}
 	defer restore()
-	r.vars["foreach"] = scope
+	r.setVar("foreach", scope)
 	for i, it := range items {
 		r.iters++
 		if r.iters > r.lim.MaxIterations {
@@ -339,12 +351,12 @@ func (r *renderer) foreach(n *foreachNode) (ctl, error) {
 		}
 		scope.index = i
 		if it == nil {
-			delete(r.vars, n.varName)
+			r.unsetVar(n.varName)
 		} else {
-			r.vars[n.varName] = it
+			r.setVar(n.varName, it)
 		}
-		r.vars["velocityCount"] = int64(i + 1)
-		r.vars["velocityHasNext"] = i+1 < len(items)
+		r.setVar("velocityCount", int64(i+1))
+		r.setVar("velocityHasNext", i+1 < len(items))
 		c, err := r.exec(n.body)
 		if err != nil || c == ctlStop {
 			return c, err
@@ -356,11 +368,50 @@ func (r *renderer) foreach(n *foreachNode) (ctl, error) {
 	return ctlNone, nil
 }
 
-func restoreVar(vars map[string]any, name string, old any, had bool) {
+func (r *renderer) restoreVar(name string, old any, had bool) {
 	if had {
-		vars[name] = old
+		r.setVar(name, old)
 	} else {
-		delete(vars, name)
+		r.unsetVar(name)
+	}
+}
+
+// getVar looks a variable up: a set one, else a built-in.
+func (r *renderer) getVar(name string) (any, bool) {
+	if v, ok := r.vars[name]; ok {
+		return v, true
+	}
+	switch name {
+	case "context":
+		return r.ctx, true
+	case "input":
+		return r.in, true
+	case "util":
+		return utilObj{}, true
+	case "stageVariables":
+		if r.stage == nil {
+			r.stage = stringMap(r.stageIn, false)
+		}
+		return r.stage, true
+	}
+	return nil, false
+}
+
+func (r *renderer) setVar(name string, v any) {
+	if r.vars == nil {
+		r.vars = make(map[string]any, 8)
+	}
+	r.vars[name] = v
+}
+
+// unsetVar makes name null. A built-in's name keeps a null entry, so the
+// built-in stays hidden as it was when the built-ins lived in vars.
+func (r *renderer) unsetVar(name string) {
+	switch name {
+	case "context", "input", "util", "stageVariables":
+		r.setVar(name, nil)
+	default:
+		delete(r.vars, name)
 	}
 }
 
@@ -386,17 +437,17 @@ func (r *renderer) callMacro(n *macroCallNode) (ctl, error) {
 				return ctlNone, err
 			}
 		}
-		old, had := r.vars[name]
+		old, had := r.getVar(name)
 		olds[i] = saved{old, had}
 		if v == nil {
-			delete(r.vars, name)
+			r.unsetVar(name)
 		} else {
-			r.vars[name] = v
+			r.setVar(name, v)
 		}
 	}
 	c, err := r.exec(def.body)
 	for i, name := range def.params {
-		restoreVar(r.vars, name, olds[i].v, olds[i].had)
+		r.restoreVar(name, olds[i].v, olds[i].had)
 	}
 	if c == ctlBreak {
 		c = ctlNone
@@ -724,7 +775,7 @@ func (r *renderer) evalRef(x *refExpr) (any, error) {
 }
 
 func (r *renderer) evalMods(x *refExpr, mods []modifier) (any, error) {
-	v := r.vars[x.name]
+	v, _ := r.getVar(x.name)
 	for i := range mods {
 		if v == nil {
 			return nil, nil

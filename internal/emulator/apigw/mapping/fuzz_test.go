@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -47,7 +49,19 @@ func FuzzMappingTemplate(f *testing.F) {
 		}
 		in := testInput()
 		in.Body = []byte(body)
+		in.Context["list"] = []any{"a", map[string]any{"k": "v"}, []any{int64(1)}}
 		res, err := tpl.Render(in)
+		// A prepared $context renders as the plain one, twice (the first
+		// render must leave it as it was), whether or not the template
+		// changes it (see Context).
+		prepared := in
+		prepared.Context, prepared.Prepared = nil, NewContext(in.Context)
+		for range 2 {
+			pres, perr := tpl.Render(prepared)
+			if !reflect.DeepEqual(pres, res) || fmt.Sprint(perr) != fmt.Sprint(err) {
+				t.Fatalf("prepared context renders %+v, %v; plain %+v, %v", pres, perr, res, err)
+			}
+		}
 		if err != nil {
 			var pe *Error
 			if !errors.As(err, &pe) || pe.Line < 1 || pe.Col < 1 {

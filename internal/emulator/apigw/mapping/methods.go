@@ -94,12 +94,16 @@ func (r *renderer) call(pos int, v any, name string, args []any) (any, error) {
 		res, found, err = r.stringMethod(pos, t, name, args)
 	case *vmap:
 		if mutatesMap[name] {
-			r.touch(t)
+			if err := r.touch(t); err != nil {
+				return nil, err
+			}
 		}
 		res, found, err = r.mapMethod(pos, t, name, args)
 	case *vlist:
 		if mutatesList[name] {
-			r.touch(t)
+			if err := r.touch(t); err != nil {
+				return nil, err
+			}
 		}
 		res, found, err = r.listMethod(pos, t, name, args)
 	case int64, float64, bigNum:

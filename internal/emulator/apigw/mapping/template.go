@@ -110,11 +110,37 @@ type Input struct {
 // Context is a $context converted to template values once, for several
 // renders (API Gateway renders a request's request template and then its
 // response template with the same $context). Each render works on its own
-// copy, so a template that changes $context changes nothing for the next.
+// copy of the top level; the nested maps and lists are frozen and shared
+// until a template is about to change one, when the render starts over on
+// a deep copy (see Template.Render). So a template that changes $context
+// changes nothing for the next, and one that does not copies little.
 type Context struct{ m *vmap }
 
 // NewContext prepares ctx (see Input.Context) for Input.Prepared.
-func NewContext(ctx map[string]any) *Context { return &Context{m: contextMap(ctx)} }
+func NewContext(ctx map[string]any) *Context { return newContext(contextMap(ctx)) }
+
+func newContext(m *vmap) *Context {
+	for _, e := range m.ents {
+		freeze(e.v)
+	}
+	return &Context{m: m}
+}
+
+// freeze marks v's containers, nested ones included, frozen.
+func freeze(v any) {
+	switch v := v.(type) {
+	case *vmap:
+		v.frozen = true
+		for _, e := range v.ents {
+			freeze(e.v)
+		}
+	case *vlist:
+		v.frozen = true
+		for _, it := range v.items {
+			freeze(it)
+		}
+	}
+}
 
 // NewContextSorted is NewContext for a context given as names and values
 // (vals[i] is named keys[i]), without the Go map a caller would build only
@@ -134,7 +160,7 @@ func NewContextSorted(keys []string, vals []any) *Context {
 		m.ents[i] = mapEntry{k, fromGo(vals[i], 0)}
 	}
 	m.indexIfLarge()
-	return &Context{m: m}
+	return newContext(m)
 }
 
 // pairsMap builds the map NewContextSorted stands for: a repeated key
@@ -241,8 +267,17 @@ func (t *Template) errorAt(off int, cause error, format string, args ...any) *Er
 
 // Render evaluates the template against one request or response.
 func (t *Template) Render(in Input) (Result, error) {
-	r := newRenderer(t, in)
-	if _, err := r.exec(t.root); err != nil {
+	r := newRenderer(t, in, false)
+	_, err := r.exec(t.root)
+	if r.thaw {
+		// The template was about to change a container of the prepared
+		// $context it shares (see Context): render again, on a copy.
+		// Rendering is deterministic, so the second render does what a
+		// render on a copy from the start would have done.
+		r = newRenderer(t, in, true)
+		_, err = r.exec(t.root)
+	}
+	if err != nil {
 		return Result{}, err
 	}
 	res := Result{Output: string(r.out)}

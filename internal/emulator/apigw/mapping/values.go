@@ -40,6 +40,9 @@ type vmap struct {
 	fold bool
 	// shared marks containers of the parsed request body (see inputObj).
 	shared bool
+	// frozen marks containers of a prepared Context, which renders share
+	// and must not change (see renderer.touch).
+	frozen bool
 }
 
 type mapEntry struct {
@@ -156,6 +159,8 @@ type vlist struct {
 	json  bool
 	// shared marks containers of the parsed request body (see inputObj).
 	shared bool
+	// frozen: as for vmap.
+	frozen bool
 }
 
 // ValueAtIndex implements jp.Indexed.
