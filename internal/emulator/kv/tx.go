@@ -414,11 +414,17 @@ func (c *Cursor) Last() ([]byte, []byte) { return c.at(c.iter().Last()) }
 
 // Seek moves to key, or the next key after it.
 func (c *Cursor) Seek(seek []byte) ([]byte, []byte) {
+	_, ok := c.seekTo(seek)
+	return c.at(ok)
+}
+
+// seekTo positions the iterator at key, or the next key after it.
+func (c *Cursor) seekTo(key []byte) (*btree.IterG[*entry], bool) {
 	it := c.iter()
-	c.b.tx.probe.key = seek
+	c.b.tx.probe.key = key
 	ok := it.Seek(&c.b.tx.probe)
 	c.b.tx.probe.key = nil
-	return c.at(ok)
+	return it, ok
 }
 
 // Next moves to the key after the current one.
@@ -427,10 +433,7 @@ func (c *Cursor) Next() ([]byte, []byte) {
 		return nil, nil
 	}
 	if c.b.tx.writable {
-		it := c.iter()
-		c.b.tx.probe.key = c.key
-		ok := it.Seek(&c.b.tx.probe)
-		c.b.tx.probe.key = nil
+		it, ok := c.seekTo(c.key)
 		if ok && bytes.Equal(it.Item().key, c.key) {
 			ok = it.Next()
 		}
@@ -445,10 +448,7 @@ func (c *Cursor) Prev() ([]byte, []byte) {
 		return nil, nil
 	}
 	if c.b.tx.writable {
-		it := c.iter()
-		c.b.tx.probe.key = c.key
-		ok := it.Seek(&c.b.tx.probe)
-		c.b.tx.probe.key = nil
+		it, ok := c.seekTo(c.key)
 		if ok {
 			ok = it.Prev()
 		} else {
