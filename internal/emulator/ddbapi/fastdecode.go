@@ -306,30 +306,28 @@ func writeCommon(seen *fieldSet, name, val []byte, table, cond, rv, rcc, ricm, r
 }
 
 func (in *putItemInput) decodeFast(body []byte) bool {
-	var seen fieldSet
-	return eachMember(body, func(name, val []byte) bool {
-		if h, ok := writeCommon(&seen, name, val, &in.TableName, &in.ConditionExpression, &in.ReturnValues,
-			&in.ReturnConsumedCapacity, &in.ReturnItemCollectionMetrics, &in.ReturnValuesOnConditionCheckFailure); h {
-			return ok
-		}
-		if h, ok := in.exprParams.member(&seen, name, val); h {
-			return ok
-		}
-		return string(name) == "Item" && seen.first(10) && fastItem(val, &in.Item)
-	})
+	return itemWriteDecode(body, &in.TableName, &in.ConditionExpression, &in.ReturnValues, &in.ReturnConsumedCapacity,
+		&in.ReturnItemCollectionMetrics, &in.ReturnValuesOnConditionCheckFailure, &in.exprParams, "Item", &in.Item)
 }
 
 func (in *deleteItemInput) decodeFast(body []byte) bool {
+	return itemWriteDecode(body, &in.TableName, &in.ConditionExpression, &in.ReturnValues, &in.ReturnConsumedCapacity,
+		&in.ReturnItemCollectionMetrics, &in.ReturnValuesOnConditionCheckFailure, &in.exprParams, "Key", &in.Key)
+}
+
+// itemWriteDecode decodes what PutItem and DeleteItem share: the common
+// write members, the expression placeholders, and one item-valued member
+// (Item or Key, named itemName).
+func itemWriteDecode(body []byte, table, cond, rv, rcc, ricm, rvoccf *string, ep *exprParams, itemName string, item *attr.Item) bool {
 	var seen fieldSet
 	return eachMember(body, func(name, val []byte) bool {
-		if h, ok := writeCommon(&seen, name, val, &in.TableName, &in.ConditionExpression, &in.ReturnValues,
-			&in.ReturnConsumedCapacity, &in.ReturnItemCollectionMetrics, &in.ReturnValuesOnConditionCheckFailure); h {
+		if h, ok := writeCommon(&seen, name, val, table, cond, rv, rcc, ricm, rvoccf); h {
 			return ok
 		}
-		if h, ok := in.exprParams.member(&seen, name, val); h {
+		if h, ok := ep.member(&seen, name, val); h {
 			return ok
 		}
-		return string(name) == "Key" && seen.first(10) && fastItem(val, &in.Key)
+		return string(name) == itemName && seen.first(10) && fastItem(val, item)
 	})
 }
 
