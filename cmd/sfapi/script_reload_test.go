@@ -35,22 +35,21 @@ func cmdPollPost(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	re, err := regexp.Compile(args[2])
 	ts.Check(err)
-	deadline := time.Now().Add(30 * time.Second)
 	var last []byte
-	for time.Now().Before(deadline) {
+	if pollUntil(30*time.Second, 50*time.Millisecond, func() bool {
 		resp, err := http.Post(args[0], "application/json", strings.NewReader(args[1]))
-		if err == nil {
-			last, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if re.Match(last) {
-				lastBody.Lock()
-				lastBody.m[ts] = last
-				lastBody.Unlock()
-				ts.Stdout().Write(last)
-				return
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
+		last, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return re.Match(last)
+	}) {
+		lastBody.Lock()
+		lastBody.m[ts] = last
+		lastBody.Unlock()
+		ts.Stdout().Write(last)
+		return
 	}
 	ts.Fatalf("pollpost %s: no response matched %q; last body: %s", args[0], args[2], last)
 }

@@ -241,19 +241,19 @@ func cmdPoll(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		timeout = d
 	}
-	deadline := time.Now().Add(timeout)
 	var last []byte
-	for time.Now().Before(deadline) {
+	if pollUntil(timeout, 20*time.Millisecond, func() bool {
 		resp, err := http.Get(args[0])
-		if err == nil {
-			last, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if v, err := jsonAt(last, args[1]); err == nil && v == args[2] {
-				ts.Stdout().Write(last)
-				return
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
+		last, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		v, err := jsonAt(last, args[1])
+		return err == nil && v == args[2]
+	}) {
+		ts.Stdout().Write(last)
+		return
 	}
 	ts.Fatalf("poll %s: %s never became %q; last body: %s", args[0], args[1], args[2], last)
 }
@@ -280,18 +280,29 @@ func cmdAWSPoll(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	re, err := regexp.Compile(args[2])
 	ts.Check(err)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		data, status := awsCall(ts, args[0], args[1])
-		if status == http.StatusOK && re.Match(data) {
-			fmt.Fprintf(ts.Stdout(), "HTTP %d\n%s\n", status, data)
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("awspoll %s: no response matched %q; last: HTTP %d %s", args[0], args[2], status, data)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var data []byte
+	var status int
+	if pollUntil(30*time.Second, 20*time.Millisecond, func() bool {
+		data, status = awsCall(ts, args[0], args[1])
+		return status == http.StatusOK && re.Match(data)
+	}) {
+		fmt.Fprintf(ts.Stdout(), "HTTP %d\n%s\n", status, data)
+		return
 	}
+	ts.Fatalf("awspoll %s: no response matched %q; last: HTTP %d %s", args[0], args[2], status, data)
+}
+
+// pollUntil calls try every interval until it reports true, for at most
+// timeout, and reports whether it did.
+func pollUntil(timeout, interval time.Duration, try func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if try() {
+			return true
+		}
+		time.Sleep(interval)
+	}
+	return false
 }
 
 func awsCall(ts *testscript.TestScript, target, body string) ([]byte, int) {
