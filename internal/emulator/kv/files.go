@@ -200,13 +200,13 @@ func writeSnapshot(dir string, root *node, next uint64) (int64, error) {
 		os.Remove(tmp)
 	}()
 	w := &snapshotWriter{w: bufio.NewWriterSize(f, 1<<20)}
+	rtx := newTx(root, 0, false, nil)
 	w.log.reset()
-	w.log.buf = append(w.log.buf, opHeader, 0)
+	w.log.op(opHeader, &rtx.rootB)
 	w.log.bytes([]byte(snapMagic))
 	w.log.buf = binary.AppendUvarint(w.log.buf, snapVersion)
 	w.log.buf = binary.AppendUvarint(w.log.buf, next)
 	w.flush()
-	rtx := newTx(root, 0, false, nil)
 	w.bucket(&rtx.rootB)
 	w.flush()
 	if w.err == nil {

@@ -92,8 +92,7 @@ type writeReq struct {
 type round struct {
 	batch []*writeReq
 	base  *node // the state before the round (after its last rollback)
-	tx    *Tx
-	root  *node // the state after it
+	tx    *Tx // the round's transaction: tx.root is the state after it
 	log   *opLog
 	dur   time.Duration // apply time
 }
@@ -285,7 +284,6 @@ func (db *DB) apply(open *round, w *writeReq) {
 		db.gen++
 	}
 	db.working = open.tx.root
-	open.root = open.tx.root
 	open.dur += time.Since(start)
 	db.pending.Store(int64(len(open.batch)))
 	select {
@@ -361,7 +359,7 @@ func (db *DB) commit(r *round) {
 	db.commits.Add(1)
 	db.writes.Add(uint64(len(r.batch)))
 	if err == nil {
-		db.published.Store(r.root)
+		db.published.Store(r.tx.root)
 	}
 	for _, w := range r.batch {
 		if err != nil {
@@ -374,7 +372,7 @@ func (db *DB) commit(r *round) {
 		logPool.Put(r.log)
 	}
 	if err == nil && !db.inMemory {
-		db.maybeCheckpoint(r.root)
+		db.maybeCheckpoint(r.tx.root)
 	}
 }
 

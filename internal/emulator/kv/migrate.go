@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -47,19 +48,10 @@ func migrateBolt(path string) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	if err := syncDir(parentDir(path)); err != nil {
+	if err := syncDir(filepath.Dir(path)); err != nil {
 		return err
 	}
 	return os.Remove(old)
-}
-
-func parentDir(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(path[i]) {
-			return path[:i+1]
-		}
-	}
-	return "."
 }
 
 // boltSnapshot copies every bucket, key and sequence of the bbolt file at
@@ -108,5 +100,5 @@ func boltSnapshot(src, dst string) error {
 	if _, err := writeSnapshot(dst, tx.root, 1); err != nil {
 		return err
 	}
-	return syncDir(parentDir(dst))
+	return syncDir(filepath.Dir(dst))
 }

@@ -68,16 +68,12 @@ func (l *opLog) bytes(p []byte) {
 
 // path appends the bucket's path from the root.
 func (l *opLog) path(b *Bucket) {
-	depth := 0
-	for p := b; p.parent != nil; p = p.parent {
-		depth++
-	}
-	l.buf = binary.AppendUvarint(l.buf, uint64(depth))
 	var names [8][]byte
 	stack := names[:0]
 	for p := b; p.parent != nil; p = p.parent {
 		stack = append(stack, p.name)
 	}
+	l.buf = binary.AppendUvarint(l.buf, uint64(len(stack)))
 	for i := len(stack) - 1; i >= 0; i-- {
 		l.bytes(stack[i])
 	}
