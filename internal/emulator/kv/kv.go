@@ -92,7 +92,7 @@ type writeReq struct {
 type round struct {
 	batch []*writeReq
 	base  *node // the state before the round (after its last rollback)
-	tx    *Tx // the round's transaction: tx.root is the state after it
+	tx    *Tx   // the round's transaction: tx.root is the state after it
 	log   *opLog
 	dur   time.Duration // apply time
 }
