@@ -355,15 +355,22 @@ func (a *api) deleteMessageBatch(_ context.Context, _ string, in *request) (any,
 	if err != nil {
 		return nil, err
 	}
-	out := deleteBatchOut{Successful: []idOut{}, Failed: []batchError{}}
-	for i, e := range in.Entries {
+	ok, failed := batchResults(in.Entries, errs)
+	return deleteBatchOut{Successful: ok, Failed: failed}, nil
+}
+
+// batchResults splits a batch's entries by their results (errs[i] is
+// entry i's): the ids that succeeded, the errors of the others.
+func batchResults(entries []entry, errs []error) ([]idOut, []batchError) {
+	ok, failed := []idOut{}, []batchError{}
+	for i, e := range entries {
 		if errs[i] != nil {
-			out.Failed = append(out.Failed, batchErr(e.Id, errs[i]))
+			failed = append(failed, batchErr(e.Id, errs[i]))
 		} else {
-			out.Successful = append(out.Successful, idOut{e.Id})
+			ok = append(ok, idOut{e.Id})
 		}
 	}
-	return out, nil
+	return ok, failed
 }
 
 func (a *api) changeVisibility(_ context.Context, _ string, in *request) (any, error) {
@@ -403,15 +410,8 @@ func (a *api) changeVisibilityBatch(_ context.Context, _ string, in *request) (a
 	if err != nil {
 		return nil, err
 	}
-	out := changeBatchOut{Successful: []idOut{}, Failed: []batchError{}}
-	for i, e := range in.Entries {
-		if errs[i] != nil {
-			out.Failed = append(out.Failed, batchErr(e.Id, errs[i]))
-		} else {
-			out.Successful = append(out.Successful, idOut{e.Id})
-		}
-	}
-	return out, nil
+	ok, failed := batchResults(in.Entries, errs)
+	return changeBatchOut{Successful: ok, Failed: failed}, nil
 }
 
 func (a *api) listQueueTags(_ context.Context, _ string, in *request) (any, error) {
