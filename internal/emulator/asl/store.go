@@ -133,6 +133,13 @@ func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
 			return encodedEvents{}, err
 		}
 		enc.vals[i] = buf[start:len(buf):len(buf)]
+		if len(enc.vals[i]) >= kv.DefaultInlineMax {
+			// kv keeps a value this large in its files only, once it is
+			// durable: in its own allocation, so the small values kept in
+			// memory do not hold its bytes too.
+			enc.vals[i] = bytes.Clone(enc.vals[i])
+			buf = buf[:start]
+		}
 		k := len(keys)
 		keys = append(keys, arn...)
 		keys = append(keys, 0)

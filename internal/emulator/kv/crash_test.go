@@ -25,7 +25,8 @@ func TestCrashChild(t *testing.T) {
 	round := os.Getenv("SFAPI_KV_CRASH_ROUND")
 	// A small checkpoint threshold, so kills land in rotations and
 	// snapshot writes too.
-	db, err := Open(dir, Options{CheckpointBytes: 32 << 10})
+	// Values of 100 bytes or more live in the files only.
+	db, err := Open(dir, Options{CheckpointBytes: 32 << 10, InlineMax: 100})
 	if err != nil {
 		fmt.Println("open:", err)
 		os.Exit(1)
@@ -112,7 +113,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 		if n < after {
 			t.Fatalf("round %d: the child stopped after %d writes", round, n)
 		}
-		db, err := Open(dir, Options{})
+		db, err := Open(dir, Options{InlineMax: 100})
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
 		}

@@ -16,6 +16,11 @@
 // being fsynced. An acknowledged write is on disk; readers (View) see only
 // durable rounds, and never wait for writers.
 //
+// Large values (Options.InlineMax, 512 bytes by default) are not kept in
+// memory once durable: they are read back from the log or the snapshot
+// with a pread (far.go), so memory follows the number of keys, not the
+// size of the data.
+//
 // Recovery loads the snapshot and replays the log after it; a torn last
 // record (a round whose write never finished, so none of its writers was
 // answered) is cut off. Checkpoints write a new snapshot in the background

@@ -15,6 +15,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// dumpRoot is dump of one state.
+func dumpRoot(t testing.TB, root *node) string {
+	return dump(t, func(fn func(*Tx) error) error { return fn(newTx(root, 0, false, nil)) })
+}
+
 // dump renders every bucket, key, value and sequence of a store, in order.
 func dump(t testing.TB, view func(func(*Tx) error) error) string {
 	t.Helper()
@@ -337,7 +342,7 @@ func openPair(t *testing.T) (*DB, *bolt.DB, string) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kv")
-	db, err := Open(path, Options{CheckpointBytes: 512})
+	db, err := Open(path, Options{CheckpointBytes: 512, InlineMax: farFromBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,6 +360,10 @@ var programSeeds = [][]byte{
 	{8, 2, 0, 0, 2, 5, 0, 2, 6, 1, 2, 4, 3, 2, 5, 6, 2, 1, 7, 2, 0, 11, 2, 0, 10, 2, 0, 0, 2, 0},
 	{0, 0, 0, 8, 0, 0, 8, 0, 0, 9, 0, 0, 8, 1, 0, 8, 1, 0, 3, 0, 0, 10, 0, 0, 10, 0, 0},
 }
+
+// farFromBytes makes the differential tests' values (4 to 6 bytes) a mix
+// of in-memory and far values.
+const farFromBytes = 5
 
 // Every operation answers as bbolt's does, and the state after a reopen
 // (snapshot plus log replay) is the state before it.
@@ -375,7 +384,7 @@ func FuzzAgainstBolt(f *testing.F) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		db, err := Open(path, Options{})
+		db, err := Open(path, Options{InlineMax: farFromBytes})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -410,7 +419,7 @@ func TestLongProgramAgainstBolt(t *testing.T) {
 	// replayed.
 	db.ckpt.Wait() // a checkpoint in flight would change the files under the copy
 	copyDir(t, path, path+".copy")
-	db2, err := Open(path+".copy", Options{})
+	db2, err := Open(path+".copy", Options{InlineMax: farFromBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -699,10 +708,29 @@ func FuzzRecover(f *testing.F) {
 	f.Add(bytes.Clone(l.record()))
 	f.Add([]byte{})
 	f.Add(make([]byte, 16))
+	file, err := os.Create(filepath.Join(f.TempDir(), "data"))
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tx := newTx(newNode(1), 1, true, nil)
-		_, _ = replaySegment(tx, data)
-		_, _ = loadSnapshot(newTx(newNode(1), 1, true, nil), data)
+		// The replayed values of 2 bytes or more stay in the file: every
+		// one must read back as the bytes the record holds.
+		if err := file.Truncate(0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := file.WriteAt(data, 0); err != nil {
+			t.Fatal(err)
+		}
+		far, mem := newTx(newNode(1), 1, true, nil), newTx(newNode(1), 1, true, nil)
+		_, errFar := replaySegment(&replayer{tx: far, f: file, inlineMax: 2}, data)
+		_, errMem := replaySegment(&replayer{tx: mem}, data)
+		if (errFar == nil) != (errMem == nil) {
+			t.Fatalf("replay with far values: %v; in memory: %v", errFar, errMem)
+		}
+		if got, want := dumpRoot(t, far.root), dumpRoot(t, mem.root); got != want {
+			t.Fatalf("far values read back:\n%s\nin memory:\n%s", got, want)
+		}
+		_, _ = loadSnapshot(&replayer{tx: newTx(newNode(1), 1, true, nil), f: file, inlineMax: 2}, data)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,19 +84,22 @@ type recovered struct {
 	snapLen int64
 }
 
-// recoverDir rebuilds the state from the snapshot and the log.
-func recoverDir(dir string) (*recovered, error) {
+// recoverDir rebuilds the state from the snapshot and the log. Values of
+// inlineMax bytes or more stay in the files (far values).
+func recoverDir(dir string, inlineMax int) (*recovered, error) {
 	rec := &recovered{root: newNode(1), nextGen: 2, segment: 1}
 	tx := newTx(rec.root, 1, true, nil)
 	tx.loading = true
 	first := uint64(1)
-	if data, err := os.ReadFile(filepath.Join(dir, snapshotFile)); err == nil {
-		next, err := loadSnapshot(tx, data)
+	snap, data, err := readWhole(filepath.Join(dir, snapshotFile))
+	switch {
+	case err == nil:
+		next, err := loadSnapshot(&replayer{tx: tx, f: snap, inlineMax: inlineMax}, data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, snapshotFile), err)
 		}
 		first, rec.snapLen = next, int64(len(data))
-	} else if !errors.Is(err, os.ErrNotExist) {
+	case !errors.Is(err, os.ErrNotExist):
 		return nil, err
 	}
 	segs, err := segments(dir)
@@ -110,11 +114,11 @@ func recoverDir(dir string) (*recovered, error) {
 			continue
 		}
 		path := filepath.Join(dir, segmentName(n))
-		data, err := os.ReadFile(path)
+		f, data, err := readWhole(path)
 		if err != nil {
 			return nil, err
 		}
-		valid, err := replaySegment(tx, data)
+		valid, err := replaySegment(&replayer{tx: tx, f: f, inlineMax: inlineMax}, data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -137,10 +141,25 @@ func recoverDir(dir string) (*recovered, error) {
 	return rec, nil
 }
 
+// readWhole opens a file for reading and reads all of it. The file stays
+// open: the far values replayed from it point into it (the runtime closes
+// it once none is left).
+func readWhole(path string) (*os.File, []byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, data, nil
+}
+
 // replaySegment applies a segment's records and returns the length of its
 // valid prefix.
-func replaySegment(tx *Tx, data []byte) (int, error) {
-	r := replayer{tx: tx}
+func replaySegment(r *replayer, data []byte) (int, error) {
 	valid := 0
 	for len(data) > 0 {
 		payload, rest, err := nextRecord(data)
@@ -150,7 +169,7 @@ func replaySegment(tx *Tx, data []byte) (int, error) {
 		if err != nil {
 			return valid, fmt.Errorf("offset %d: %w", valid, err)
 		}
-		if err := r.replayRecord(payload); err != nil {
+		if err := r.replayRecord(payload, int64(valid+recordHeaderSize)); err != nil {
 			return valid, fmt.Errorf("offset %d: %w", valid, err)
 		}
 		valid += recordHeaderSize + len(payload)
@@ -160,12 +179,12 @@ func replaySegment(tx *Tx, data []byte) (int, error) {
 }
 
 // loadSnapshot applies a snapshot and returns the first segment after it.
-func loadSnapshot(tx *Tx, data []byte) (uint64, error) {
+func loadSnapshot(rp *replayer, data []byte) (uint64, error) {
 	payload, rest, err := nextRecord(data)
 	if err != nil {
 		return 0, fmt.Errorf("snapshot header: %w", err)
 	}
-	r := opReader{p: payload}
+	r := newOpReader(payload)
 	var o op
 	if !r.next(&o) || o.code != opHeader || string(o.key) != snapMagic {
 		return 0, errors.New("not an sfapi store snapshot")
@@ -174,13 +193,13 @@ func loadSnapshot(tx *Tx, data []byte) (uint64, error) {
 		return 0, fmt.Errorf("snapshot version %d; this sfapi reads version %d", o.seq, snapVersion)
 	}
 	next := o.next
-	rp := replayer{tx: tx}
 	for len(rest) > 0 {
+		at := len(data) - len(rest)
 		payload, rest, err = nextRecord(rest)
 		if err != nil {
 			return 0, fmt.Errorf("snapshot record: %w", err)
 		}
-		if err := rp.replayRecord(payload); err != nil {
+		if err := rp.replayRecord(payload, int64(at+recordHeaderSize)); err != nil {
 			return 0, err
 		}
 	}
@@ -189,17 +208,21 @@ func loadSnapshot(tx *Tx, data []byte) (uint64, error) {
 
 // writeSnapshot writes root as the snapshot file of dir, to be followed by
 // segment next, atomically (temporary file, fsync, rename, fsync dir).
-func writeSnapshot(dir string, root *node, next uint64) (int64, error) {
+// Once it is in place, root's far values are pointed at their bytes in it,
+// so the log segments it covers can go.
+func writeSnapshot(dir string, root *node, next uint64) (n int64, err error) {
 	tmp := filepath.Join(dir, snapshotFile+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return 0, err
 	}
+	w := &snapshotWriter{w: bufio.NewWriterSize(f, 1<<20)}
 	defer func() {
 		f.Close()
-		os.Remove(tmp)
+		if err != nil {
+			os.Remove(tmp)
+		}
 	}()
-	w := &snapshotWriter{w: bufio.NewWriterSize(f, 1<<20)}
 	rtx := newTx(root, 0, false, nil)
 	w.log.reset()
 	w.log.op(opHeader, &rtx.rootB)
@@ -218,21 +241,30 @@ func writeSnapshot(dir string, root *node, next uint64) (int64, error) {
 	if err := f.Sync(); err != nil {
 		return 0, err
 	}
-	if err := f.Close(); err != nil {
-		return 0, err
-	}
 	if err := os.Rename(tmp, filepath.Join(dir, snapshotFile)); err != nil {
 		return 0, err
 	}
-	return w.n, syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		return 0, err
+	}
+	if len(w.placed) > 0 {
+		// Opened under its final name, which read errors will show.
+		r, err := os.Open(filepath.Join(dir, snapshotFile))
+		if err != nil {
+			return 0, err
+		}
+		placeFars(w.placed, r, 0)
+	}
+	return w.n, nil
 }
 
 // snapshotWriter writes a tree as records of creates, puts and sequences.
 type snapshotWriter struct {
-	w   *bufio.Writer
-	log opLog
-	n   int64
-	err error
+	w      *bufio.Writer
+	log    opLog
+	n      int64
+	placed []farRef // the far values written, at their offsets in the file
+	err    error
 }
 
 func (s *snapshotWriter) flush() {
@@ -240,6 +272,9 @@ func (s *snapshotWriter) flush() {
 		return
 	}
 	rec := s.log.record()
+	for _, r := range s.log.fars {
+		s.placed = append(s.placed, farRef{v: r.v, pos: int(s.n) + r.pos})
+	}
 	_, s.err = s.w.Write(rec)
 	s.n += int64(len(rec))
 	s.log.reset()
@@ -254,7 +289,7 @@ func (s *snapshotWriter) bucket(b *Bucket) {
 			s.log.createBucket(b, e.key)
 			s.bucket(&Bucket{tx: b.tx, node: e.child, parent: b, name: e.key})
 		} else {
-			s.log.put(b, e.key, e.val)
+			s.log.put(b, e)
 		}
 		if len(s.log.buf) >= 1<<20 {
 			s.flush()
@@ -290,7 +325,8 @@ const prealloc = 1 << 20
 // openSegment opens segment n of dir for writing at offset.
 func openSegment(dir string, n uint64, offset int64) (*segment, error) {
 	path := filepath.Join(dir, segmentName(n))
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	// Read and write: far values written to it are read back from it.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package kv
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,6 +24,11 @@ type Options struct {
 	// the log took (a crash replays at most that much log). Zero means
 	// 64 MiB.
 	CheckpointBytes int64
+	// InlineMax is the size from which a value is kept in the store's
+	// files only (read back with a pread), not in memory, once its write
+	// is durable. Zero means DefaultInlineMax; a negative value keeps
+	// every value in memory.
+	InlineMax int
 }
 
 // DB is a store: an in-memory copy-on-write tree of buckets, made durable
@@ -32,6 +38,7 @@ type DB struct {
 	inMemory bool
 	maxBatch int
 	ckptMin  int64
+	inline   int // Options.InlineMax
 	lock     *os.File
 
 	// published is the state readers see: every write in it is durable.
@@ -120,6 +127,14 @@ func Open(path string, opts Options) (*DB, error) {
 	if db.ckptMin <= 0 {
 		db.ckptMin = 64 << 20
 	}
+	switch {
+	case opts.InlineMax == 0:
+		db.inline = DefaultInlineMax
+	case opts.InlineMax < 0:
+		db.inline = math.MaxInt
+	default:
+		db.inline = opts.InlineMax
+	}
 	root, gen := newNode(1), uint64(2)
 	if !opts.InMemory {
 		rec, err := db.openDir()
@@ -151,7 +166,7 @@ func (db *DB) openDir() (*recovered, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", db.path, err)
 	}
-	rec, err := recoverDir(db.path)
+	rec, err := recoverDir(db.path, db.inline)
 	if err == nil {
 		db.seg, err = openSegment(db.path, rec.segment, rec.offset)
 	}
@@ -168,8 +183,18 @@ func (db *DB) openDir() (*recovered, error) {
 func (db *DB) Path() string { return db.path }
 
 // View runs fn in a read-only transaction over the latest durable state.
-// Readers never wait for writers.
-func (db *DB) View(fn func(*Tx) error) error {
+// Readers never wait for writers. A value that cannot be read back from
+// the files ends the transaction with a *ReadError.
+func (db *DB) View(fn func(*Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			re, ok := p.(*ReadError)
+			if !ok {
+				panic(p)
+			}
+			err = re
+		}
+	}()
 	return fn(newTx(db.published.Load(), 0, false, nil))
 }
 
@@ -240,6 +265,7 @@ func (db *DB) newRound() *round {
 	if !db.inMemory {
 		r.log = logPool.Get().(*opLog)
 		r.log.reset()
+		r.log.inlineMax = db.inline
 	}
 	r.tx = newTx(db.working, db.gen, true, r.log)
 	db.gen++
@@ -264,16 +290,11 @@ func (db *DB) apply(open *round, w *writeReq) {
 		for _, r := range open.batch {
 			one := newTx(root, db.gen, true, open.log)
 			db.gen++
-			var logMark int
-			if open.log != nil {
-				logMark = len(open.log.buf)
-			}
+			mark := open.log.mark()
 			r.err = safeRun(r.fn, one)
 			if r.err != nil {
 				// Drop this write's changes, keep the others'.
-				if open.log != nil {
-					open.log.buf = open.log.buf[:logMark]
-				}
+				open.log.truncate(mark)
 				continue
 			}
 			root = one.root
@@ -389,12 +410,16 @@ func (db *DB) writeLog(r *round) error {
 		return nil
 	}
 	rec := r.log.record()
+	at := db.seg.off
 	if err := db.seg.write(rec); err != nil {
 		return fmt.Errorf("write log: %w", err)
 	}
 	if err := fdatasync(db.seg.f); err != nil {
 		return fmt.Errorf("fsync log: %w", err)
 	}
+	// The round's large values are on disk: from now on they are read
+	// from there, and their memory goes.
+	placeFars(r.log.fars, db.seg.f, at)
 	db.walSize += int64(len(rec))
 	if cap(r.log.buf) > 4<<20 {
 		r.log.buf = nil // one huge round must not pin its buffer in the pool
@@ -424,11 +449,10 @@ func (db *DB) maybeCheckpoint(root *node) {
 	})
 }
 
-// rotate closes the current segment (fsynced already) and opens the next.
+// rotate moves the log on to the next segment. The current one is
+// fsynced already and stays open: far values are read from it (the
+// runtime closes it once none is left).
 func (db *DB) rotate() error {
-	if err := db.seg.f.Close(); err != nil {
-		return fmt.Errorf("close log segment: %w", err)
-	}
 	f, err := openSegment(db.path, db.segN+1, 0)
 	if err != nil {
 		return fmt.Errorf("open log segment: %w", err)
@@ -462,6 +486,12 @@ func (db *DB) checkpoint(root *node, next uint64) error {
 type panicError struct{ v any }
 
 func (e *panicError) Error() string { return fmt.Sprintf("kv: write panicked: %v", e.v) }
+
+// Unwrap gives the panic's value when it is an error (a *ReadError).
+func (e *panicError) Unwrap() error {
+	err, _ := e.v.(error)
+	return err
+}
 
 func isPanic(err error) bool {
 	_, ok := err.(*panicError)

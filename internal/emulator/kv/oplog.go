@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"os"
 )
 
 // The write-ahead log and the snapshot share one format: a sequence of
@@ -42,11 +43,37 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // *opLog records nothing (read-only and in-memory transactions, replay).
 type opLog struct {
 	buf []byte
+	// fars are the far values written in buf, to be pointed at the file
+	// once the record is written.
+	fars []farRef
+	// inlineMax is the size from which a written value goes far.
+	inlineMax int
 }
 
 // reset empties the log and reserves the record header.
 func (l *opLog) reset() {
 	l.buf = append(l.buf[:0], make([]byte, recordHeaderSize)...)
+	clear(l.fars)
+	l.fars = l.fars[:0]
+}
+
+// logMark is a position in an opLog, to drop what was recorded after it.
+type logMark struct{ buf, fars int }
+
+func (l *opLog) mark() logMark {
+	if l == nil {
+		return logMark{}
+	}
+	return logMark{len(l.buf), len(l.fars)}
+}
+
+func (l *opLog) truncate(m logMark) {
+	if l == nil {
+		return
+	}
+	l.buf = l.buf[:m.buf]
+	clear(l.fars[m.fars:])
+	l.fars = l.fars[:m.fars]
 }
 
 // empty reports whether no operation was recorded since reset.
@@ -84,13 +111,20 @@ func (l *opLog) op(code byte, b *Bucket) {
 	l.path(b)
 }
 
-func (l *opLog) put(b *Bucket, key, value []byte) {
+func (l *opLog) put(b *Bucket, e *entry) {
 	if l == nil {
 		return
 	}
 	l.op(opPut, b)
-	l.bytes(key)
-	l.bytes(value)
+	l.bytes(e.key)
+	if e.far == nil {
+		l.bytes(e.val)
+		return
+	}
+	v := e.far.bytes()
+	l.buf = binary.AppendUvarint(l.buf, uint64(len(v)))
+	l.fars = append(l.fars, farRef{v: e.far, pos: len(l.buf)})
+	l.buf = append(l.buf, v...)
 }
 
 func (l *opLog) delete(b *Bucket, key []byte) {
@@ -159,8 +193,11 @@ func nextRecord(data []byte) (payload, rest []byte, err error) {
 // opReader decodes the operations of one record's payload.
 type opReader struct {
 	p   []byte
+	n   int // len(p) at the start: positions are n - len(p)
 	err error
 }
+
+func newOpReader(payload []byte) opReader { return opReader{p: payload, n: len(payload)} }
 
 func (r *opReader) fail(what string) {
 	if r.err == nil {
@@ -196,6 +233,7 @@ type op struct {
 	path  [][]byte
 	key   []byte // key or bucket name; the magic for opHeader
 	value []byte
+	vpos  int    // where value starts in the payload
 	seq   uint64 // sequence; version for opHeader
 	next  uint64 // next segment, opHeader only
 }
@@ -220,6 +258,9 @@ func (r *opReader) next(o *op) bool {
 	switch o.code {
 	case opPut:
 		o.key = r.bytes("key")
+		if _, k := binary.Uvarint(r.p); k > 0 {
+			o.vpos = r.n - len(r.p) + k
+		}
 		o.value = r.bytes("value")
 	case opDelete:
 		o.key = r.bytes("key")
@@ -240,10 +281,16 @@ func (r *opReader) next(o *op) bool {
 // replayer applies decoded operations to a write transaction, remembering
 // the last bucket it resolved: consecutive operations are nearly always in
 // the same bucket.
+//
+// Large values (inlineMax bytes or more) are left in the file being
+// replayed, f, whose payload under replay starts at base.
 type replayer struct {
-	tx   *Tx
-	path [][]byte
-	b    *Bucket
+	tx        *Tx
+	path      [][]byte
+	b         *Bucket
+	f         *os.File
+	base      int64
+	inlineMax int
 }
 
 func (r *replayer) bucket(path [][]byte) (*Bucket, error) {
@@ -279,6 +326,9 @@ func (r *replayer) apply(o *op) error {
 	}
 	switch o.code {
 	case opPut:
+		if r.f != nil && len(o.value) >= r.inlineMax {
+			return b.putFar(o.key, r.f, r.base+int64(o.vpos), len(o.value))
+		}
 		return b.Put(o.key, o.value)
 	case opDelete:
 		return b.Delete(o.key)
@@ -296,9 +346,11 @@ func (r *replayer) apply(o *op) error {
 	return err
 }
 
-// replayRecord applies every operation of one record's payload.
-func (r *replayer) replayRecord(payload []byte) error {
-	rd := opReader{p: payload}
+// replayRecord applies every operation of one record's payload, which
+// starts at base in r.f.
+func (r *replayer) replayRecord(payload []byte, base int64) error {
+	r.base = base
+	rd := newOpReader(payload)
 	var o op
 	for rd.next(&o) {
 		if err := r.apply(&o); err != nil {

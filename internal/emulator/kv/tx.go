@@ -3,6 +3,7 @@ package kv
 import (
 	"bytes"
 	"errors"
+	"os"
 
 	"github.com/tidwall/btree"
 )
@@ -23,13 +24,23 @@ var (
 // limit.
 const MaxKeySize = 32768
 
-// entry is one key of a bucket: a value, or a nested bucket (child set,
-// val nil). Entries are immutable once they are in a tree, because trees
-// share them with older snapshots: a write replaces the entry.
+// entry is one key of a bucket: a value (in val, or in far when it is
+// large), or a nested bucket (child set). Entries are immutable once they
+// are in a tree, because trees share them with older snapshots: a write
+// replaces the entry. (A far value's place changes, never its bytes.)
 type entry struct {
 	key   []byte
 	val   []byte
+	far   *farValue
 	child *node
+}
+
+// value returns the entry's value: nil for a nested bucket.
+func (e *entry) value() []byte {
+	if e.far != nil {
+		return e.far.bytes()
+	}
+	return e.val
 }
 
 // node is a bucket's state: its keys in order and its sequence. A node is
@@ -207,7 +218,7 @@ func (b *Bucket) NextSequence() (uint64, error) {
 // not be modified.
 func (b *Bucket) Get(key []byte) []byte {
 	if e := b.cur().get(&b.tx.probe, key); e != nil && e.child == nil {
-		return e.val
+		return e.value()
 	}
 	return nil
 }
@@ -217,10 +228,15 @@ func (b *Bucket) Put(key, value []byte) error {
 	if err := b.checkPut(key); err != nil {
 		return err
 	}
+	if b.goesFar(value) {
+		// Two allocations: the key must not keep the value's memory alive
+		// once the value lives in the files only.
+		return b.put(&entry{key: bytes.Clone(key), far: newFarInMemory(bytes.Clone(value))})
+	}
 	buf := make([]byte, len(key)+len(value))
 	copy(buf, key)
 	copy(buf[len(key):], value)
-	return b.put(buf[:len(key):len(key)], buf[len(key):])
+	return b.put(&entry{key: buf[:len(key):len(key)], val: buf[len(key):]})
 }
 
 // PutOwned sets key to value without copying either: both become the
@@ -234,7 +250,27 @@ func (b *Bucket) PutOwned(key, value []byte) error {
 	if value == nil {
 		value = []byte{} // a stored value is never nil: nil means a bucket
 	}
-	return b.put(key[:len(key):len(key)], value[:len(value):len(value)])
+	key, value = key[:len(key):len(key)], value[:len(value):len(value)]
+	if b.goesFar(value) {
+		return b.put(&entry{key: key, far: newFarInMemory(value)})
+	}
+	return b.put(&entry{key: key, val: value})
+}
+
+// goesFar reports whether a value written now is kept in the files only,
+// once its round is durable. Only logged writes go far: an in-memory store
+// has no files, and replay places its far values itself (putFar).
+func (b *Bucket) goesFar(value []byte) bool {
+	return b.tx.log != nil && len(value) >= b.tx.log.inlineMax
+}
+
+// putFar sets key to a value of n bytes at off in f: replay of a log
+// record or a snapshot, whose large values stay in the file.
+func (b *Bucket) putFar(key []byte, f *os.File, off int64, n int) error {
+	if err := b.checkPut(key); err != nil {
+		return err
+	}
+	return b.put(&entry{key: bytes.Clone(key), far: newFarInFile(f, off, n)})
 }
 
 func (b *Bucket) checkPut(key []byte) error {
@@ -250,14 +286,13 @@ func (b *Bucket) checkPut(key []byte) error {
 	return nil
 }
 
-func (b *Bucket) put(key, value []byte) error {
+func (b *Bucket) put(e *entry) error {
 	n, err := b.own()
 	if err != nil {
 		return err
 	}
 	// One search: set, and put a nested bucket back if the key named one
 	// (rare, and a failed Put may leave its bucket copied, which is fine).
-	e := &entry{key: key, val: value}
 	set := n.items.Set
 	if b.tx.loading {
 		// Recovery: keys mostly come in order, which Load appends without
@@ -268,7 +303,7 @@ func (b *Bucket) put(key, value []byte) error {
 		n.items.Set(prev)
 		return ErrIncompatibleValue
 	}
-	b.tx.log.put(b, key, value)
+	b.tx.log.put(b, e)
 	return nil
 }
 
@@ -403,7 +438,7 @@ func (c *Cursor) at(ok bool) ([]byte, []byte) {
 	}
 	e := c.it.Item()
 	c.key = e.key
-	return e.key, e.val
+	return e.key, e.value()
 }
 
 // First moves to the first key.

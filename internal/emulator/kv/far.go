@@ -1,0 +1,100 @@
+package kv
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+)
+
+// Large values live in the files, not on the Go heap.
+//
+// Every value is written to the log before its write is acknowledged, and
+// every value is in the snapshot after a checkpoint, so the files already
+// hold a copy of each one. A value of InlineMax bytes or more is kept in
+// memory only from its Put until its round is on disk; the sync goroutine
+// then points it at its bytes in the log segment, and a checkpoint points
+// it at its bytes in the new snapshot. Reads copy it back with one pread
+// from the page cache (about a microsecond for 4 KB here), which the
+// kernel may drop and reread as memory gets short: the process's memory
+// stays proportional to the number of keys, not to the size of the data.
+//
+// The files a value points at stay open for as long as anything can reach
+// the value: a checkpoint removes the log segments it covers, but a reader
+// still holding an older state keeps the removed file's *os.File, and the
+// runtime closes it once nothing does.
+
+// DefaultInlineMax is the size from which a value is kept in the files
+// only: the DynamoDB items of a job API (a few hundred bytes) and the
+// engines' small records stay in memory, where reading them costs nothing.
+const DefaultInlineMax = 512
+
+// farValue is a large value: its bytes in memory until its round is
+// durable, then a place in a file. Entries are shared with older states, so
+// its place changes atomically; every place holds the same bytes.
+type farValue struct {
+	n   int
+	loc atomic.Pointer[farLoc]
+}
+
+// farLoc is where a far value's bytes are: in mem, or at off in f.
+type farLoc struct {
+	mem []byte
+	f   *os.File
+	off int64
+}
+
+func newFarInMemory(value []byte) *farValue {
+	v := &farValue{n: len(value)}
+	v.loc.Store(&farLoc{mem: value})
+	return v
+}
+
+func newFarInFile(f *os.File, off int64, n int) *farValue {
+	v := &farValue{n: n}
+	v.moveTo(f, off)
+	return v
+}
+
+// moveTo records that the value's bytes are at off in f.
+func (v *farValue) moveTo(f *os.File, off int64) {
+	v.loc.Store(&farLoc{f: f, off: off})
+}
+
+// bytes returns the value: the slice is the caller's, or shared and
+// immutable while the value is still in memory. A read that fails panics
+// with a *ReadError, which View and Update turn into their error: Get has
+// no error result (bbolt's API), and answering "no such key" for a key
+// whose value could not be read would let a caller overwrite it.
+func (v *farValue) bytes() []byte {
+	loc := v.loc.Load()
+	if loc.mem != nil {
+		return loc.mem
+	}
+	buf := make([]byte, v.n)
+	if _, err := loc.f.ReadAt(buf, loc.off); err != nil {
+		panic(&ReadError{Err: fmt.Errorf("read %d-byte value at %s+%d: %w", v.n, loc.f.Name(), loc.off, err)})
+	}
+	return buf
+}
+
+// ReadError is the error of a transaction that could not read a value
+// back from the store's files (an I/O error, or a read after Close).
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "kv: " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// farRef is a far value written in a log record or a snapshot, at pos
+// bytes from the start of the record.
+type farRef struct {
+	v   *farValue
+	pos int
+}
+
+// placeFars points far values at the record that holds them, written at
+// off in f.
+func placeFars(refs []farRef, f *os.File, off int64) {
+	for _, r := range refs {
+		r.v.moveTo(f, off+int64(r.pos))
+	}
+}

@@ -1,0 +1,261 @@
+package kv
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func farValueOf(i, n int) []byte {
+	return bytes.Repeat([]byte{byte('a' + i%26)}, n)
+}
+
+// farLocOf returns where key's value is, in the latest durable state.
+func farLocOf(t *testing.T, db *DB, bucket, key string) *farLoc {
+	t.Helper()
+	var loc *farLoc
+	if err := db.View(func(tx *Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		e := b.cur().get(&tx.probe, []byte(key))
+		if e == nil || e.far == nil {
+			return fmt.Errorf("%s/%s is not a far value: %+v", bucket, key, e)
+		}
+		loc = e.far.loc.Load()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// Large values leave memory once their round is durable, and come back
+// whole from the log, from the snapshot after a checkpoint, and after a
+// reopen; small ones stay in memory.
+func TestLargeValuesLiveInTheFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kv")
+	db, err := Open(path, Options{InlineMax: 1024, CheckpointBytes: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, size = 200, 4096
+	for i := range n {
+		if err := db.Update(func(tx *Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("items"))
+			if err != nil {
+				return err
+			}
+			if err := b.Put(fmt.Appendf(nil, "k%03d", i), farValueOf(i, size)); err != nil {
+				return err
+			}
+			return b.Put(fmt.Appendf(nil, "s%03d", i), []byte("small"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// Acknowledged: the value is on disk and read from there.
+		if loc := farLocOf(t, db, "items", fmt.Sprintf("k%03d", i)); loc.mem != nil || loc.f == nil {
+			t.Fatalf("k%03d after its Update: %+v, want a place in a file", i, loc)
+		}
+	}
+	check := func(db *DB, when string) {
+		t.Helper()
+		if err := db.View(func(tx *Tx) error {
+			b := tx.Bucket([]byte("items"))
+			for i := range n {
+				if v := b.Get(fmt.Appendf(nil, "k%03d", i)); !bytes.Equal(v, farValueOf(i, size)) {
+					return fmt.Errorf("k%03d = %d bytes %.10q", i, len(v), v)
+				}
+				if e := b.cur().get(&tx.probe, fmt.Appendf(nil, "s%03d", i)); e.far != nil || string(e.val) != "small" {
+					return fmt.Errorf("s%03d = %+v, want a small value in memory", i, e)
+				}
+			}
+			i := 0
+			c := b.Cursor()
+			for k, v := c.Seek([]byte("k")); k != nil && k[0] == 'k'; k, v = c.Next() {
+				if !bytes.Equal(v, farValueOf(i, size)) {
+					return fmt.Errorf("cursor at %s = %d bytes", k, len(v))
+				}
+				i++
+			}
+			if i != n {
+				return fmt.Errorf("cursor saw %d far values, want %d", i, n)
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+	}
+	check(db, "before the checkpoint")
+	// 800 KB of log is past the threshold: a checkpoint has run or is
+	// running. Once it is done, the first values are in the snapshot and
+	// the segments they were in are gone.
+	eventually(t, "k000 moves to the snapshot", func() bool {
+		return filepath.Base(farLocOf(t, db, "items", "k000").f.Name()) == snapshotFile
+	})
+	eventually(t, "the first segment goes", func() bool {
+		segs, _ := segments(path)
+		return len(segs) > 0 && segs[0] > 1
+	})
+	check(db, "after a checkpoint")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(path, Options{InlineMax: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	check(db, "after reopening")
+}
+
+// A reader holding a state from before a checkpoint still reads that
+// state's values after the checkpoint has replaced the file they were in.
+func TestOldStateReadsAfterCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kv")
+	// Every commit checkpoints when the log has grown past twice the
+	// snapshot.
+	db, err := Open(path, Options{InlineMax: 16, CheckpointBytes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	put := func(v []byte) {
+		t.Helper()
+		if err := db.Update(func(tx *Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("b"))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte("k"), v)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(farValueOf(0, 100))
+	old := db.published.Load()
+	// The checkpoint starts after the writer is answered.
+	var first *os.File
+	eventually(t, "the first value moves to the snapshot", func() bool {
+		first = farLocOf(t, db, "b", "k").f
+		return filepath.Base(first.Name()) == snapshotFile
+	})
+	fi, err := first.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < 10; i++ {
+		put(farValueOf(i, 100)) // the first value is now only in old's state
+	}
+	eventually(t, "the snapshot is replaced", func() bool {
+		now, err := os.Stat(filepath.Join(path, snapshotFile))
+		return err == nil && !os.SameFile(fi, now)
+	})
+	runtime.GC() // a file nothing reaches would be closed now
+	if v := newTx(old, 0, false, nil).Bucket([]byte("b")).Get([]byte("k")); !bytes.Equal(v, farValueOf(0, 100)) {
+		t.Fatalf("old state reads %q", v)
+	}
+}
+
+// eventually waits (up to 10 s) for cond, which background work makes
+// true.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+	}
+}
+
+// A value that cannot be read back ends the transaction with a
+// *ReadError instead of looking like a missing key.
+func TestUnreadableValueIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kv")
+	db, err := Open(path, Options{InlineMax: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *Tx) error {
+		b, err := tx.CreateBucket([]byte("b"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("k"), farValueOf(0, 64))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil { // closes the segment the value is in
+		t.Fatal(err)
+	}
+	err = db.View(func(tx *Tx) error {
+		if v := tx.Bucket([]byte("b")).Get([]byte("k")); v != nil {
+			return fmt.Errorf("read %q from a closed file", v)
+		}
+		return nil
+	})
+	var re *ReadError
+	if !errors.As(err, &re) {
+		t.Fatalf("View = %v, want a *ReadError", err)
+	}
+}
+
+// A write round that is rolled back drops its far values with it: the
+// record written holds only the surviving writes, and their far values
+// point at their own bytes.
+func TestRolledBackRoundKeepsFarValuesRight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kv")
+	db, err := Open(path, Options{InlineMax: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			errs <- db.Update(func(tx *Tx) error {
+				if err := tx.Bucket([]byte("b")).Put(fmt.Appendf(nil, "k%d", i), farValueOf(i, 40+i)); err != nil {
+					return err
+				}
+				if i == 1 {
+					return errors.New("fails after writing")
+				}
+				return nil
+			})
+		}()
+	}
+	failed := 0
+	for range 3 {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d writes failed, want 1", failed)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(path, Options{InlineMax: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.View(func(tx *Tx) error {
+		b := tx.Bucket([]byte("b"))
+		for i := range 3 {
+			v := b.Get(fmt.Appendf(nil, "k%d", i))
+			if want := farValueOf(i, 40+i); (i == 1) != (v == nil) || (i != 1 && !bytes.Equal(v, want)) {
+				return fmt.Errorf("k%d = %q", i, v)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
