@@ -259,3 +259,47 @@ func TestRolledBackRoundKeepsFarValuesRight(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkGet4K reads 4 KB values kept in memory and kept in the files:
+// the cost of a far value is one pread from the page cache and its buffer.
+func BenchmarkGet4K(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		inline int
+	}{{"memory", -1}, {"files", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			db, err := Open(filepath.Join(b.TempDir(), "kv"), Options{InlineMax: c.inline})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			const keys = 1000
+			if err := db.Update(func(tx *Tx) error {
+				bk, err := tx.CreateBucket([]byte("b"))
+				if err != nil {
+					return err
+				}
+				for i := range keys {
+					if err := bk.Put(fmt.Appendf(nil, "k%04d", i), farValueOf(i, 4096)); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if err := db.View(func(tx *Tx) error {
+					if v := tx.Bucket([]byte("b")).Get(fmt.Appendf(nil, "k%04d", i%keys)); len(v) != 4096 {
+						return fmt.Errorf("%d bytes", len(v))
+					}
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
