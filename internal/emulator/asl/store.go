@@ -107,7 +107,7 @@ func putEvents(tx *kv.Tx, arn string, events []HistoryEvent) error {
 }
 
 // encodedEvents are history events encoded before a write transaction.
-// kv runs every Update function on its single apply goroutine, so whatever
+// kv runs every Update function one at a time (under its mutex), so whatever
 // an Update function computes is serialised across all executions;
 // encoding on the caller's goroutine keeps that critical section down to
 // the puts.

@@ -485,14 +485,14 @@ func decodeItem(data []byte) (attr.Item, error) {
 // is the item a PutItem writes (fn returns it or an error), nil for other
 // writes.
 //
-// The transaction runs on kv's apply goroutine, one after another with
+// The transaction runs in kv's serial apply, one after another with
 // every other write, so what does not depend on the stored item is worked
 // out before it (prepare). Planning the whole write from a snapshot
 // instead (read the item in a View, plan, then only check in the
 // transaction that the stored bytes are unchanged) was tried and measured,
 // on bbolt and on the write-ahead-log store: the extra read and the
 // second plan on a stale snapshot cost more CPU than they took off the
-// apply goroutine (PutItem and UpdateItem, 32 raw clients).
+// serial apply (PutItem and UpdateItem, 32 raw clients).
 func (e *Engine) write(ctx context.Context, t *table, keys attr.Item, put attr.Item, fn compute) (*writePlan, Capacity, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, Capacity{}, err

@@ -7,14 +7,15 @@
 // written against that API), so the engines (ddb, asl, pipes, sqs, push)
 // keep their buckets here and kv knows nothing of what they store.
 //
-// Writes: Update queues a write; one goroutine applies the queued writes as
-// a round in one write generation (copy on write: a round that must be
-// rolled back is simply dropped) and records what they changed as one log
-// record; a second goroutine appends every ready record to the log with
-// one write and one fdatasync, then publishes the new state to readers and
-// answers the writers. The next round is applied while the previous one is
-// being fsynced. An acknowledged write is on disk; readers (View) see only
-// durable rounds, and never wait for writers.
+// Writes: each writer applies its write, under a mutex, to the open round,
+// which collects writes in one write generation (copy on write: a round
+// that must be rolled back is simply dropped) and records what they changed
+// as one log record. The writer that finds no commit running leads: it
+// takes the round, appends its record to the log with one write and one
+// fdatasync, publishes the new state to readers, answers the round's
+// writers and hands the lead to a writer of the next round, which filled
+// while it synced. An acknowledged write is on disk; readers (View) see
+// only durable rounds, and never wait for writers.
 //
 // Large values (Options.InlineMax, 512 bytes by default) are not kept in
 // memory once durable: they are read back from the log or the snapshot

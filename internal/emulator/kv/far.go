@@ -11,7 +11,7 @@ import (
 // Every value is written to the log before its write is acknowledged, and
 // every value is in the snapshot after a checkpoint, so the files already
 // hold a copy of each one. A value of InlineMax bytes or more is kept in
-// memory only from its Put until its round is on disk; the sync goroutine
+// memory only from its Put until its round is on disk; the commit
 // then points it at its bytes in the log segment, and a checkpoint points
 // it at its bytes in the new snapshot. Reads copy it back with one pread
 // from the page cache (about a microsecond for 4 KB here), which the
