@@ -722,15 +722,16 @@ func FuzzRecover(f *testing.F) {
 			t.Fatal(err)
 		}
 		far, mem := newTx(newNode(1), 1, true, nil), newTx(newNode(1), 1, true, nil)
-		_, errFar := replaySegment(&replayer{tx: far, f: file, inlineMax: 2}, data)
-		_, errMem := replaySegment(&replayer{tx: mem}, data)
+		size := int64(len(data))
+		_, errFar := replaySegment(&replayer{tx: far, f: file, inlineMax: 2}, file, size)
+		_, errMem := replaySegment(&replayer{tx: mem}, file, size)
 		if (errFar == nil) != (errMem == nil) {
 			t.Fatalf("replay with far values: %v; in memory: %v", errFar, errMem)
 		}
 		if got, want := dumpRoot(t, far.root), dumpRoot(t, mem.root); got != want {
 			t.Fatalf("far values read back:\n%s\nin memory:\n%s", got, want)
 		}
-		_, _ = loadSnapshot(&replayer{tx: newTx(newNode(1), 1, true, nil), f: file, inlineMax: 2}, data)
+		_, _ = loadSnapshot(&replayer{tx: newTx(newNode(1), 1, true, nil), f: file, inlineMax: 2}, file, size)
 	})
 }
 

@@ -303,3 +303,39 @@ func BenchmarkGet4K(b *testing.B) {
 		})
 	}
 }
+
+// The store's memory follows its keys, not its data: 32 MB of large
+// values leave (far) less than 4 MB on the heap, while the same values
+// kept in memory take all of it.
+func TestLargeValuesLeaveTheHeap(t *testing.T) {
+	heapAfter := func(inline int) uint64 {
+		db, err := Open(filepath.Join(t.TempDir(), "kv"), Options{InlineMax: inline})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range 512 {
+			if err := db.Update(func(tx *Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("b"))
+				if err != nil {
+					return err
+				}
+				return b.Put(fmt.Appendf(nil, "k%04d", i), farValueOf(i, 64<<10))
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		return after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc)
+	}
+	if grew := heapAfter(0); grew > 4<<20 {
+		t.Fatalf("32 MB of far values left %d bytes on the heap", grew)
+	}
+	if grew := heapAfter(-1); grew < 32<<20 {
+		t.Fatalf("32 MB of values kept in memory took only %d bytes of heap: the measure is wrong", grew)
+	}
+}

@@ -91,14 +91,14 @@ func recoverDir(dir string, inlineMax int) (*recovered, error) {
 	tx := newTx(rec.root, 1, true, nil)
 	tx.loading = true
 	first := uint64(1)
-	snap, data, err := readWhole(filepath.Join(dir, snapshotFile))
+	snap, size, err := openForReplay(filepath.Join(dir, snapshotFile))
 	switch {
 	case err == nil:
-		next, err := loadSnapshot(&replayer{tx: tx, f: snap, inlineMax: inlineMax}, data)
+		next, err := loadSnapshot(&replayer{tx: tx, f: snap, inlineMax: inlineMax}, snap, size)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, snapshotFile), err)
 		}
-		first, rec.snapLen = next, int64(len(data))
+		first, rec.snapLen = next, size
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, err
 	}
@@ -114,73 +114,140 @@ func recoverDir(dir string, inlineMax int) (*recovered, error) {
 			continue
 		}
 		path := filepath.Join(dir, segmentName(n))
-		f, data, err := readWhole(path)
+		f, size, err := openForReplay(path)
 		if err != nil {
 			return nil, err
 		}
-		valid, err := replaySegment(&replayer{tx: tx, f: f, inlineMax: inlineMax}, data)
+		valid, err := replaySegment(&replayer{tx: tx, f: f, inlineMax: inlineMax}, f, size)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if tail := data[valid:]; !allZero(tail) {
+		zero, err := zeroFrom(f, valid)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if !zero {
 			if i != len(segs)-1 {
 				return nil, fmt.Errorf("%s: damaged record at offset %d before the last segment", path, valid)
 			}
 			// The torn tail of the last round: it was never acknowledged.
 			// Cut, not overwritten, so no piece of it can ever be read
 			// after a shorter record written in its place.
-			if err := os.Truncate(path, int64(valid)); err != nil {
+			if err := os.Truncate(path, valid); err != nil {
 				return nil, fmt.Errorf("cut the torn tail of %s: %w", path, err)
 			}
 		}
 		// A zero tail is the space preallocated after the last record.
-		rec.segment, rec.offset = n, int64(valid)
-		rec.walSize += int64(valid)
+		rec.segment, rec.offset = n, valid
+		rec.walSize += valid
 	}
 	rec.root = tx.root
 	return rec, nil
 }
 
-// readWhole opens a file for reading and reads all of it. The file stays
-// open: the far values replayed from it point into it (the runtime closes
-// it once none is left).
-func readWhole(path string) (*os.File, []byte, error) {
+// openForReplay opens a file for reading and returns its size. The file
+// stays open: the far values replayed from it point into it (the runtime
+// closes it once none is left).
+func openForReplay(path string) (*os.File, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
-	data, err := io.ReadAll(f)
+	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, 0, err
 	}
-	return f, data, nil
+	return f, fi.Size(), nil
 }
 
-// replaySegment applies a segment's records and returns the length of its
-// valid prefix.
-func replaySegment(r *replayer, data []byte) (int, error) {
-	valid := 0
-	for len(data) > 0 {
-		payload, rest, err := nextRecord(data)
-		if errors.Is(err, errTorn) {
-			return valid, nil
+// recordReader reads a file's records one at a time, through one reused
+// buffer: recovery never holds more than a record in memory (a whole
+// file read at once would put the size of the data on the heap, once).
+type recordReader struct {
+	r    *bufio.Reader
+	left int64 // bytes not read yet
+	off  int64 // where the next record starts
+	buf  []byte
+}
+
+func newRecordReader(f *os.File, size int64) *recordReader {
+	return &recordReader{r: bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 256<<10), left: size}
+}
+
+// next returns the next record's payload, valid until the next call, and
+// where the payload starts in the file. io.EOF at the end; errTorn (and
+// the checks of nextRecord) at a record cut short.
+func (rr *recordReader) next() ([]byte, int64, error) {
+	if rr.left == 0 {
+		return nil, 0, io.EOF
+	}
+	head := int(min(rr.left, recordHeaderSize))
+	rr.buf = slices.Grow(rr.buf[:0], head)[:head]
+	if _, err := io.ReadFull(rr.r, rr.buf); err != nil {
+		return nil, 0, err
+	}
+	if head == recordHeaderSize {
+		// Read the payload only if it can be whole: a damaged length must
+		// not make recovery allocate or read a gigabyte.
+		if n := int64(binary.LittleEndian.Uint32(rr.buf[0:4])); n > 0 && n <= maxRecord && n <= rr.left-recordHeaderSize {
+			rr.buf = slices.Grow(rr.buf, int(n))[:recordHeaderSize+int(n)]
+			if _, err := io.ReadFull(rr.r, rr.buf[recordHeaderSize:]); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	payload, _, err := nextRecord(rr.buf)
+	if err != nil {
+		return nil, 0, err
+	}
+	at := rr.off + recordHeaderSize
+	rr.off += int64(len(rr.buf))
+	rr.left -= int64(len(rr.buf))
+	return payload, at, nil
+}
+
+// replaySegment applies the records of a segment (f, of size bytes) and
+// returns the length of its valid prefix.
+func replaySegment(r *replayer, f *os.File, size int64) (int64, error) {
+	rr := newRecordReader(f, size)
+	for {
+		payload, at, err := rr.next()
+		switch {
+		case err == io.EOF || errors.Is(err, errTorn):
+			return rr.off, nil
+		case err != nil:
+			return rr.off, fmt.Errorf("offset %d: %w", rr.off, err)
+		}
+		if err := r.replayRecord(payload, at); err != nil {
+			return rr.off, fmt.Errorf("offset %d: %w", at-recordHeaderSize, err)
+		}
+	}
+}
+
+// zeroFrom reports whether f holds only zero bytes from off on.
+func zeroFrom(f *os.File, off int64) (bool, error) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := f.ReadAt(buf, off)
+		if !allZero(buf[:n]) {
+			return false, nil
+		}
+		off += int64(n)
+		if err == io.EOF {
+			return true, nil
 		}
 		if err != nil {
-			return valid, fmt.Errorf("offset %d: %w", valid, err)
+			return false, err
 		}
-		if err := r.replayRecord(payload, int64(valid+recordHeaderSize)); err != nil {
-			return valid, fmt.Errorf("offset %d: %w", valid, err)
-		}
-		valid += recordHeaderSize + len(payload)
-		data = rest
 	}
-	return valid, nil
 }
 
-// loadSnapshot applies a snapshot and returns the first segment after it.
-func loadSnapshot(rp *replayer, data []byte) (uint64, error) {
-	payload, rest, err := nextRecord(data)
+// loadSnapshot applies a snapshot (f, of size bytes) and returns the first
+// segment after it.
+func loadSnapshot(rp *replayer, f *os.File, size int64) (uint64, error) {
+	rr := newRecordReader(f, size)
+	payload, _, err := rr.next()
 	if err != nil {
 		return 0, fmt.Errorf("snapshot header: %w", err)
 	}
@@ -193,17 +260,18 @@ func loadSnapshot(rp *replayer, data []byte) (uint64, error) {
 		return 0, fmt.Errorf("snapshot version %d; this sfapi reads version %d", o.seq, snapVersion)
 	}
 	next := o.next
-	for len(rest) > 0 {
-		at := len(data) - len(rest)
-		payload, rest, err = nextRecord(rest)
+	for {
+		payload, at, err := rr.next()
+		if err == io.EOF {
+			return next, nil
+		}
 		if err != nil {
 			return 0, fmt.Errorf("snapshot record: %w", err)
 		}
-		if err := rp.replayRecord(payload, int64(at+recordHeaderSize)); err != nil {
+		if err := rp.replayRecord(payload, at); err != nil {
 			return 0, err
 		}
 	}
-	return next, nil
 }
 
 // writeSnapshot writes root as the snapshot file of dir, to be followed by

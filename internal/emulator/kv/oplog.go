@@ -350,6 +350,9 @@ func (r *replayer) apply(o *op) error {
 // starts at base in r.f.
 func (r *replayer) replayRecord(payload []byte, base int64) error {
 	r.base = base
+	// The cached path points into the previous record, whose buffer the
+	// reader reuses.
+	r.b = nil
 	rd := newOpReader(payload)
 	var o op
 	for rd.next(&o) {
