@@ -1,3 +1,7 @@
+//go:build !windows
+
+// Far values are not used on Windows (lock_windows.go: farValues).
+
 package kv
 
 import (

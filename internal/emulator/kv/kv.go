@@ -28,7 +28,7 @@ type Options struct {
 	// InlineMax is the size from which a value is kept in the store's
 	// files only (read back with a pread), not in memory, once its write
 	// is durable. Zero means DefaultInlineMax; a negative value keeps
-	// every value in memory.
+	// every value in memory, as Windows always does (see farValues).
 	InlineMax int
 }
 
@@ -140,6 +140,8 @@ func Open(path string, opts Options) (*DB, error) {
 		db.ckptMin = 64 << 20
 	}
 	switch {
+	case !farValues:
+		db.inline = math.MaxInt
 	case opts.InlineMax == 0:
 		db.inline = DefaultInlineMax
 	case opts.InlineMax < 0:

@@ -34,3 +34,8 @@ func lockDir(path string, timeout time.Duration) (*os.File, error) {
 }
 
 func isSyncDirUnsupported(err error) bool { return errors.Is(err, syscall.EINVAL) }
+
+// farValues: large values may live in the files only (far.go), because a
+// removed or replaced file stays readable through the descriptors that
+// still hold it.
+const farValues = true

@@ -37,3 +37,9 @@ func lockDir(path string, timeout time.Duration) (*os.File, error) {
 
 // Windows cannot fsync a directory; its file system orders metadata itself.
 func isSyncDirUnsupported(error) bool { return true }
+
+// farValues is false on Windows: a file opened there cannot be removed or
+// renamed over while open (Go opens files without FILE_SHARE_DELETE), and
+// far values keep the log segments and the snapshot they point into open
+// across checkpoints. So every value stays in memory.
+const farValues = false
