@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,7 @@ func BenchmarkGophersJobs(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	jobPolls.Store(0)
+	heapStart := liveHeap()
 	start, cpuStart, stores := time.Now(), processCPU(), storeStats(em)
 	var wg sync.WaitGroup
 	errs := make(chan error, gophersClients)
@@ -107,6 +109,17 @@ func BenchmarkGophersJobs(b *testing.B) {
 	}
 	reportMemory(b)
 	reportStores(b, em, stores)
+	// What a job leaves in memory: its items, stream records and execution
+	// history, less what kv keeps in its files only.
+	b.ReportMetric(float64(int64(liveHeap())-int64(heapStart))/1024/float64(b.N), "heap-KB/job")
+}
+
+// liveHeap is the heap in use after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
 
 var benchRun atomic.Int64
