@@ -218,7 +218,7 @@ func (e *Emulator) openStores() error {
 			// in the files only (BenchmarkGophersJobs: 30 KB of heap per
 			// job instead of 44). DynamoDB items keep kv's default, so
 			// reading an item of a few hundred bytes costs no pread.
-			opts.InlineMax = 128
+			opts.InlineMax = kv.WriteMostlyInlineMax
 		}
 		db, err := kv.Open(filepath.Join(dir, name), opts)
 		if err != nil {

@@ -214,26 +214,6 @@ func appendEvent(buf []byte, ev *HistoryEvent) ([]byte, error) {
 	return append(buf, '}'), nil
 }
 
-// eventSizeHint estimates an event's encoded size, to size buffers once.
-func eventSizeHint(ev *HistoryEvent) int {
-	n := 160 + len(ev.Type)
-	switch {
-	case ev.StateEntered != nil:
-		n += len(ev.StateEntered.Name) + len(ev.StateEntered.Input)
-	case ev.StateExited != nil:
-		n += len(ev.StateExited.Name) + len(ev.StateExited.Output)
-	case ev.ExecutionStarted != nil:
-		n += len(ev.ExecutionStarted.Input) + len(ev.ExecutionStarted.RoleArn)
-	case ev.ExecutionSucceeded != nil:
-		n += len(ev.ExecutionSucceeded.Output)
-	case ev.TaskScheduled != nil:
-		n += 64 + len(ev.TaskScheduled.Resource) + len(ev.TaskScheduled.Parameters)
-	case ev.TaskSucceeded != nil:
-		n += len(ev.TaskSucceeded.Resource) + len(ev.TaskSucceeded.Output)
-	}
-	return n + n/8 // room for escapes
-}
-
 func slowEvent(buf []byte, ev *HistoryEvent) ([]byte, error) {
 	data, err := json.Marshal(ev)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator/kv"
@@ -117,29 +118,45 @@ type encodedEvents struct {
 
 func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
 	enc := encodedEvents{keys: make([][]byte, len(events)), vals: make([][]byte, len(events))}
-	// One buffer for all values and one for all keys (two allocations, not
-	// two per event); no slice is written again once taken, even when a
-	// buffer grows.
-	size := 0
-	for i := range events {
-		size += eventSizeHint(&events[i])
-	}
-	buf := make([]byte, 0, size)
-	keys := make([]byte, 0, len(events)*(len(arn)+9))
+	// Encoded into a reused scratch buffer first, then copied to their
+	// homes: the small values share one exact allocation; a value of
+	// kv.WriteMostlyInlineMax bytes or more, which the store
+	// (stepfunctions.db, emulator.openStores) keeps in its files only once
+	// it is durable, gets its own, so no small value kept in memory holds
+	// its bytes (or spare capacity) too. No slice is written again once
+	// taken.
+	scratch := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(scratch)
+	buf := (*scratch)[:0]
+	ends := make([]int, len(events))
+	small := 0
 	for i := range events {
 		start := len(buf)
 		var err error
 		if buf, err = appendEvent(buf, &events[i]); err != nil {
 			return encodedEvents{}, err
 		}
-		enc.vals[i] = buf[start:len(buf):len(buf)]
-		if len(enc.vals[i]) >= kv.DefaultInlineMax {
-			// kv keeps a value this large in its files only, once it is
-			// durable: in its own allocation, so the small values kept in
-			// memory do not hold its bytes too.
-			enc.vals[i] = bytes.Clone(enc.vals[i])
-			buf = buf[:start]
+		ends[i] = len(buf)
+		if n := len(buf) - start; n < kv.WriteMostlyInlineMax {
+			small += n
 		}
+	}
+	*scratch = buf
+	shared := make([]byte, 0, small)
+	start := 0
+	for i, end := range ends {
+		v := buf[start:end]
+		start = end
+		if len(v) >= kv.WriteMostlyInlineMax {
+			enc.vals[i] = bytes.Clone(v)
+			continue
+		}
+		at := len(shared)
+		shared = append(shared, v...)
+		enc.vals[i] = shared[at:len(shared):len(shared)]
+	}
+	keys := make([]byte, 0, len(events)*(len(arn)+9))
+	for i := range events {
 		k := len(keys)
 		keys = append(keys, arn...)
 		keys = append(keys, 0)
@@ -148,6 +165,9 @@ func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
 	}
 	return enc, nil
 }
+
+// scratchPool holds encodeEvents' scratch buffers.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // put writes the events. The encoded buffers are the store's from here on
 // (PutOwned: no copy); a retried Update puts the same bytes.

@@ -28,6 +28,11 @@ import (
 // engines' small records stay in memory, where reading them costs nothing.
 const DefaultInlineMax = 512
 
+// WriteMostlyInlineMax is InlineMax for a store whose values are written
+// far more often than they are read (execution histories, logs): most of
+// its values then live in the files only.
+const WriteMostlyInlineMax = 128
+
 // farValue is a large value: its bytes in memory until its round is
 // durable, then a place in a file. Entries are shared with older states, so
 // its place changes atomically; every place holds the same bytes.
