@@ -122,24 +122,9 @@ func TestOldStateReadsAfterCheckpoint(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kv")
 	// Every commit checkpoints when the log has grown past twice the
 	// snapshot.
-	db, err := Open(path, Options{InlineMax: 16, CheckpointBytes: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, path, Options{InlineMax: 16, CheckpointBytes: 1})
 	defer db.Close()
-	put := func(v []byte) {
-		t.Helper()
-		if err := db.Update(func(tx *Tx) error {
-			b, err := tx.CreateBucketIfNotExists([]byte("b"))
-			if err != nil {
-				return err
-			}
-			return b.Put([]byte("k"), v)
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put(farValueOf(0, 100))
+	mustPut(t, db, "k", farValueOf(0, 100))
 	old := db.published.Load()
 	// The checkpoint starts after the writer is answered.
 	var first *os.File
@@ -152,7 +137,7 @@ func TestOldStateReadsAfterCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i < 10; i++ {
-		put(farValueOf(i, 100)) // the first value is now only in old's state
+		mustPut(t, db, "k", farValueOf(i, 100)) // the first value is now only in old's state
 	}
 	eventually(t, "the snapshot is replaced", func() bool {
 		now, err := os.Stat(filepath.Join(path, snapshotFile))
@@ -161,6 +146,23 @@ func TestOldStateReadsAfterCheckpoint(t *testing.T) {
 	runtime.GC() // a file nothing reaches would be closed now
 	if v := newTx(old, 0, false, nil).Bucket([]byte("b")).Get([]byte("k")); !bytes.Equal(v, farValueOf(0, 100)) {
 		t.Fatalf("old state reads %q", v)
+	}
+}
+
+func openAt(t *testing.T, path string, opts Options) *DB {
+	t.Helper()
+	db, err := Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// mustPut writes key in bucket "b" (kv_test.go's put).
+func mustPut(t *testing.T, db *DB, key string, value []byte) {
+	t.Helper()
+	if err := put(db, key, string(value)); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -178,24 +180,12 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // A value that cannot be read back ends the transaction with a
 // *ReadError instead of looking like a missing key.
 func TestUnreadableValueIsAnError(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kv")
-	db, err := Open(path, Options{InlineMax: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *Tx) error {
-		b, err := tx.CreateBucket([]byte("b"))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte("k"), farValueOf(0, 64))
-	}); err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, filepath.Join(t.TempDir(), "kv"), Options{InlineMax: 16})
+	mustPut(t, db, "k", farValueOf(0, 64))
 	if err := db.Close(); err != nil { // closes the segment the value is in
 		t.Fatal(err)
 	}
-	err = db.View(func(tx *Tx) error {
+	err := db.View(func(tx *Tx) error {
 		if v := tx.Bucket([]byte("b")).Get([]byte("k")); v != nil {
 			return fmt.Errorf("read %q from a closed file", v)
 		}
@@ -212,13 +202,8 @@ func TestUnreadableValueIsAnError(t *testing.T) {
 // point at their own bytes.
 func TestRolledBackRoundKeepsFarValuesRight(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kv")
-	db, err := Open(path, Options{InlineMax: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, path, Options{InlineMax: 16})
+	mustPut(t, db, "first", []byte("x"))
 	errs := make(chan error, 3)
 	for i := range 3 {
 		go func() {
@@ -245,10 +230,7 @@ func TestRolledBackRoundKeepsFarValuesRight(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(path, Options{InlineMax: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openAt(t, path, Options{InlineMax: 16})
 	defer db.Close()
 	if err := db.View(func(tx *Tx) error {
 		b := tx.Bucket([]byte("b"))
