@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -323,5 +324,76 @@ func TestLargeValuesLeaveTheHeap(t *testing.T) {
 	}
 	if grew := heapAfter(-1); grew < 32<<20 {
 		t.Fatalf("32 MB of values kept in memory took only %d bytes of heap: the measure is wrong", grew)
+	}
+}
+
+// Readers check far values while writers overwrite them and checkpoints
+// move them from the log into new snapshots and remove the old files:
+// every value read is whole (its content names its key and version), and
+// never older than one the reader saw before.
+func TestFarValuesUnderCheckpoints(t *testing.T) {
+	db := openAt(t, filepath.Join(t.TempDir(), "kv"), Options{InlineMax: 32, CheckpointBytes: 64 << 10})
+	defer db.Close()
+	const keys, versions = 8, 60
+	value := func(k, v int) []byte {
+		return append(fmt.Appendf(nil, "k%d v%04d ", k, v), farValueOf(k+v, 500)...)
+	}
+	for k := range keys {
+		mustPut(t, db, fmt.Sprint("k", k), value(k, 0))
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	var readers sync.WaitGroup
+	for range 2 {
+		readers.Go(func() {
+			seen := make([]int, keys)
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				err := db.View(func(tx *Tx) error {
+					b := tx.Bucket(bucket)
+					for k := range keys {
+						got := b.Get(fmt.Append(nil, "k", k))
+						var gk, gv int
+						if _, err := fmt.Sscanf(string(got), "k%d v%d ", &gk, &gv); err != nil || gk != k {
+							return fmt.Errorf("k%d reads %.20q", k, got)
+						}
+						if !bytes.Equal(got, value(k, gv)) || gv < seen[k] {
+							return fmt.Errorf("k%d: version %d after %d, or damaged", k, gv, seen[k])
+						}
+						seen[k] = gv
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	var writers sync.WaitGroup
+	for k := range keys {
+		writers.Go(func() {
+			for v := 1; v <= versions; v++ {
+				if err := put(db, fmt.Sprint("k", k), string(value(k, v))); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	writers.Wait()
+	close(done)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if segs, _ := segments(db.path); len(segs) > 0 && segs[0] == 1 {
+		t.Fatalf("no checkpoint ran: segments %v", segs)
 	}
 }
