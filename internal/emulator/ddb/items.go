@@ -429,11 +429,22 @@ func (e *Engine) appendRecord(sb *kv.Bucket, p *writePlan, now time.Time) error 
 		return err
 	}
 	// Lazy retention: drop a bounded number of expired records per write.
-	cur := sb.Cursor()
+	// The oldest record's time is remembered, so a write reads it (a
+	// pread: records are kept in kv's files) only once that time may have
+	// passed the cutoff.
 	cutoff := uint64(now.Add(-streams.Retention).UnixNano())
+	if oldest := p.t.streamOldest.Load(); oldest >= cutoff {
+		return nil
+	}
+	cur := sb.Cursor()
+	p.t.streamOldest.Store(0) // unknown until the loop finds it
 	for range 8 {
 		k, v := cur.First()
-		if k == nil || len(v) < 8 || binary.BigEndian.Uint64(v) >= cutoff {
+		if k == nil || len(v) < 8 {
+			break
+		}
+		if at := binary.BigEndian.Uint64(v); at >= cutoff {
+			p.t.streamOldest.Store(at)
 			break
 		}
 		if err := cur.Delete(); err != nil {

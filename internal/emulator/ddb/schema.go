@@ -148,6 +148,12 @@ type table struct {
 	// inside its transaction, so it maintains the indexes and stream the
 	// table has when the write commits.
 	next atomic.Pointer[table]
+	// streamOldest is the time (Unix ns) of the table's oldest stream
+	// record as a write last saw it, or 0 if unknown: a hint that lets
+	// writes skip the retention check (appendRecord). A write that is
+	// rolled back may leave it newer than the truth, which only delays
+	// trimming to a later write.
+	streamOldest atomic.Uint64
 }
 
 // current follows t's replacement chain to the newest table.
