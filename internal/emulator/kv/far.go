@@ -3,6 +3,7 @@ package kv
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sync/atomic"
 )
 
@@ -75,8 +76,19 @@ func (v *farValue) bytes() []byte {
 	if loc.mem != nil {
 		return loc.mem
 	}
-	buf := make([]byte, v.n)
-	if _, err := loc.f.ReadAt(buf, loc.off); err != nil {
+	return v.appendTo(make([]byte, 0, v.n))
+}
+
+// appendTo appends the value to buf, reading it straight into buf's
+// space (the snapshot writer copies every value this way).
+func (v *farValue) appendTo(buf []byte) []byte {
+	loc := v.loc.Load()
+	if loc.mem != nil {
+		return append(buf, loc.mem...)
+	}
+	at := len(buf)
+	buf = slices.Grow(buf, v.n)[:at+v.n]
+	if _, err := loc.f.ReadAt(buf[at:], loc.off); err != nil {
 		panic(&ReadError{Err: fmt.Errorf("read %d-byte value at %s+%d: %w", v.n, loc.f.Name(), loc.off, err)})
 	}
 	return buf

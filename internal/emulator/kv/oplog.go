@@ -121,10 +121,9 @@ func (l *opLog) put(b *Bucket, e *entry) {
 		l.bytes(e.val)
 		return
 	}
-	v := e.far.bytes()
-	l.buf = binary.AppendUvarint(l.buf, uint64(len(v)))
+	l.buf = binary.AppendUvarint(l.buf, uint64(e.far.n))
 	l.fars = append(l.fars, farRef{v: e.far, pos: len(l.buf)})
-	l.buf = append(l.buf, v...)
+	l.buf = e.far.appendTo(l.buf)
 }
 
 func (l *opLog) delete(b *Bucket, key []byte) {
