@@ -109,13 +109,13 @@ const (
 // ParseCondition parses a ConditionExpression. Errors are *Error with AWS's
 // wording and the "Invalid ConditionExpression: " prefix.
 func ParseCondition(src string) (*Condition, error) {
-	return parseCondition(src, labelCondition)
+	return conditions.get(src, func(src string) (*Condition, error) { return parseCondition(src, labelCondition) })
 }
 
 // ParseFilter parses a FilterExpression: the grammar of ParseCondition,
 // with "Invalid FilterExpression: " errors.
 func ParseFilter(src string) (*Condition, error) {
-	return parseCondition(src, labelFilter)
+	return filters.get(src, func(src string) (*Condition, error) { return parseCondition(src, labelFilter) })
 }
 
 func parseCondition(src, label string) (*Condition, error) {
@@ -142,7 +142,9 @@ func (c *Condition) String() string {
 }
 
 // ParseUpdate parses an UpdateExpression.
-func ParseUpdate(src string) (*Update, error) {
+func ParseUpdate(src string) (*Update, error) { return updates.get(src, parseUpdate) }
+
+func parseUpdate(src string) (*Update, error) {
 	p, perr := prepare(src, labelUpdate, langUpdate)
 	if perr != nil {
 		return nil, perr
@@ -210,7 +212,9 @@ func (u *Update) PathsWith(p *Placeholders) []string {
 }
 
 // ParseProjection parses a ProjectionExpression.
-func ParseProjection(src string) (*Projection, error) {
+func ParseProjection(src string) (*Projection, error) { return projections.get(src, parseProjection) }
+
+func parseProjection(src string) (*Projection, error) {
 	p, perr := prepare(src, labelProjection, langProjection)
 	if perr != nil {
 		return nil, perr
