@@ -94,6 +94,49 @@ func (v *farValue) appendTo(buf []byte) []byte {
 	return buf
 }
 
+// farReader reads the far values of a state for a checkpoint. Once a
+// state has been checkpointed, its values sit in key order in the snapshot,
+// so the next checkpoint, which walks the state in key order too, reads
+// them front to back: then one read of readAhead bytes serves many values
+// (one pread each was 3 % of the CPU of the gophers benchmark). Values
+// that come out of order (still in the log, written in time order) are
+// read one by one.
+type farReader struct {
+	f    *os.File
+	win  []byte // bytes of f from at
+	at   int64
+	next int64 // the end of the last value read from f
+}
+
+const readAhead = 256 << 10
+
+func (r *farReader) appendTo(buf []byte, v *farValue) []byte {
+	loc := v.loc.Load()
+	if loc.mem != nil {
+		return append(buf, loc.mem...)
+	}
+	n := int64(v.n)
+	if loc.f == r.f && loc.off >= r.at && loc.off+n <= r.at+int64(len(r.win)) {
+		r.next = loc.off + n
+		return append(buf, r.win[loc.off-r.at:][:n]...)
+	}
+	inOrder := loc.f == r.f && loc.off >= r.next && loc.off-r.next < 4096
+	r.f, r.next, r.win = loc.f, loc.off+n, r.win[:0]
+	if !inOrder || n > readAhead/2 {
+		return v.appendTo(buf)
+	}
+	if cap(r.win) < readAhead {
+		r.win = make([]byte, readAhead)
+	}
+	got, _ := loc.f.ReadAt(r.win[:readAhead], loc.off) // short at the end of the file
+	if int64(got) < n {
+		r.win = r.win[:0]
+		return v.appendTo(buf) // reports the error, if any
+	}
+	r.win, r.at = r.win[:got], loc.off
+	return append(buf, r.win[:n]...)
+}
+
 // ReadError is the error of a transaction that could not read a value
 // back from the store's files (an I/O error, or a read after Close).
 type ReadError struct{ Err error }

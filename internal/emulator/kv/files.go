@@ -285,6 +285,7 @@ func writeSnapshot(dir string, root *node, next uint64) (n int64, err error) {
 		return 0, err
 	}
 	w := &snapshotWriter{w: bufio.NewWriterSize(f, 1<<20)}
+	w.log.far = new(farReader)
 	defer func() {
 		f.Close()
 		if err != nil {

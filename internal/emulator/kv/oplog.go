@@ -48,6 +48,8 @@ type opLog struct {
 	fars []farRef
 	// inlineMax is the size from which a written value goes far.
 	inlineMax int
+	// far reads far values for a snapshot; nil: read each alone.
+	far *farReader
 }
 
 // reset empties the log and reserves the record header.
@@ -123,7 +125,11 @@ func (l *opLog) put(b *Bucket, e *entry) {
 	}
 	l.buf = binary.AppendUvarint(l.buf, uint64(e.far.n))
 	l.fars = append(l.fars, farRef{v: e.far, pos: len(l.buf)})
-	l.buf = e.far.appendTo(l.buf)
+	if l.far != nil {
+		l.buf = l.far.appendTo(l.buf, e.far)
+	} else {
+		l.buf = e.far.appendTo(l.buf)
+	}
 }
 
 func (l *opLog) delete(b *Bucket, key []byte) {
