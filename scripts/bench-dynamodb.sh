@@ -13,6 +13,16 @@
 #                      named "baseline" (e.g. a build of an older commit)
 #   SFAPI_STREAM=1     give the sfapi tables a stream, as an sfapi project's
 #                      tables usually have (dynalite has no streams)
+#   SERVER_CPUS, CLIENT_CPUS
+#                      taskset CPU lists: run every server on SERVER_CPUS
+#                      and ddbbench on CLIENT_CPUS (e.g. 1 and 0 on two
+#                      cores), so client and server stop competing for the
+#                      same cores; unset, all of them share every core
+#
+# Every row reports the server's CPU per call (from /proc/PID/stat) and the
+# client's own (ddbbench's rusage): on shared cores the throughput is about
+# cores / (client µs + server µs), so the client's cost bounds how far a
+# cheaper server can pull ahead of another.
 #
 # Needs Go and Node.js (npm) on PATH. It is a script, not a test: CI does not
 # run it. Prints the machine, the command and a comparison table.
@@ -40,6 +50,10 @@ mkdir -p "$work/dynalite"
 (cd "$work/dynalite" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "dynalite@${DYNALITE_VERSION:-latest}" >/dev/null)
 dynalite_version=$(node -p "require('$work/dynalite/node_modules/dynalite/package.json').version")
 
+server_pin=() client_pin=()
+[ -n "${SERVER_CPUS:-}" ] && server_pin=(taskset -c "$SERVER_CPUS")
+[ -n "${CLIENT_CPUS:-}" ] && client_pin=(taskset -c "$CLIENT_CPUS")
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -50,7 +64,7 @@ start_sfapi() { # NAME BINARY -> sets REPLY to NAME=URL@PID
 	mkdir -p "$dir"
 	printf 'name: bench\napi:\n  openapi: openapi.yaml\n' >"$dir/sfapi.yaml"
 	printf 'openapi: 3.0.1\ninfo: {title: bench, version: "1"}\npaths: {}\n' >"$dir/openapi.yaml"
-	"$bin" dev --project "$dir" --api-addr 127.0.0.1:0 --aws-addr 127.0.0.1:0 --ws-addr 127.0.0.1:0 \
+	"${server_pin[@]}" "$bin" dev --project "$dir" --api-addr 127.0.0.1:0 --aws-addr 127.0.0.1:0 --ws-addr 127.0.0.1:0 \
 		>"$dir/stdout" 2>"$dir/stderr" &
 	local pid=$!
 	pids+=("$pid")
@@ -72,7 +86,7 @@ if [ -n "${BASELINE_SFAPI:-}" ]; then
 fi
 
 port=$(free_port)
-node "$work/dynalite/node_modules/dynalite/cli.js" --port "$port" >"$work/dynalite.log" 2>&1 &
+"${server_pin[@]}" node "$work/dynalite/node_modules/dynalite/cli.js" --port "$port" >"$work/dynalite.log" 2>&1 &
 dpid=$!
 pids+=("$dpid")
 for _ in $(seq 100); do
@@ -91,7 +105,8 @@ echo "- cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo "- memory: $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); disk: $(df -T "$work" | awk 'NR==2 {print $2}')"
 echo "- $(go version | cut -d' ' -f3-4), $(node --version | sed 's/^/node /'), dynalite $dynalite_version"
 echo "- command: scripts/bench-dynamodb.sh $*"
+echo "- CPUs: servers ${SERVER_CPUS:-all}, client ${CLIENT_CPUS:-all}"
 echo
-"$work/ddbbench" "${targets[@]}" "${stream[@]}" "$@"
+"${client_pin[@]}" "$work/ddbbench" "${targets[@]}" "${stream[@]}" "$@"
 echo
 echo "- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -15,6 +15,13 @@
 // from /proc/PID/stat (10 ms ticks) over the measured window; RSS is the
 // server's VmRSS at the end of the case, and VmHWM its peak so far.
 //
+// Every row also gives this process's own CPU per call (the SDK client's
+// cost, the same for every target) and the server's context switches per
+// call, summed over its threads from /proc/PID/task/*/status: on two cores
+// shared by client and server, throughput is bounded by
+// cores / (client µs + server µs) per call, so a server's advantage over
+// another shows in the throughput only as far as the client leaves room.
+//
 // It is a benchmark tool, not a test: CI does not run it.
 package main
 
@@ -26,6 +33,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,6 +97,7 @@ type result struct {
 	p50, p99         time.Duration
 	cpuPerOp         float64 // server µs per op, -1 when unknown
 	clientCPUPerOp   float64 // this process, µs per op
+	csPerOp          float64 // server context switches per op, -1 when unknown
 	rssMB, peakRSSMB float64
 	firstErr         error
 }
@@ -101,6 +111,7 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "measured time per case and target")
 	warmup := flag.Duration("warmup", 500*time.Millisecond, "unmeasured time before each case")
 	stream := flag.Bool("stream", false, "create the table with a NEW_AND_OLD_IMAGES stream")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this client (the SDK's cost) to `file`")
 	flag.Parse()
 	if len(tgs) == 0 {
 		fmt.Fprintln(os.Stderr, "ddbbench: at least one -target is required")
@@ -116,7 +127,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ddbbench:", err)
 		os.Exit(2)
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ddbbench: cpuprofile:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(context.Background(), tgs, cfg); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "ddbbench:", err)
 		os.Exit(1)
 	}
@@ -314,7 +338,7 @@ func opFunc(tg *target, op string, size, client int) (func(ctx context.Context, 
 }
 
 func runCase(ctx context.Context, tg *target, op string, size, clients int, cfg config) (result, error) {
-	r := result{target: tg.name, op: op, size: size, clients: clients, cpuPerOp: -1}
+	r := result{target: tg.name, op: op, size: size, clients: clients, cpuPerOp: -1, csPerOp: -1}
 	fns := make([]func(context.Context, int) error, clients)
 	for i := range fns {
 		f, err := opFunc(tg, op, size, i)
@@ -354,6 +378,7 @@ func runCase(ctx context.Context, tg *target, op string, size, clients int, cfg 
 	}
 	time.Sleep(cfg.warmup)
 	cpu0, okCPU := procCPU(tg.pid)
+	cs0, okCS := procSwitches(tg.pid)
 	self0 := selfCPU()
 	t0 := time.Now()
 	measuring.Store(true)
@@ -361,6 +386,7 @@ func runCase(ctx context.Context, tg *target, op string, size, clients int, cfg 
 	measuring.Store(false)
 	elapsed := time.Since(t0)
 	cpu1, okCPU1 := procCPU(tg.pid)
+	cs1, okCS1 := procSwitches(tg.pid)
 	self1 := selfCPU()
 	stop.Store(true)
 	wg.Wait()
@@ -379,6 +405,9 @@ func runCase(ctx context.Context, tg *target, op string, size, clients int, cfg 
 	if r.ops > 0 {
 		if okCPU && okCPU1 {
 			r.cpuPerOp = float64((cpu1 - cpu0).Microseconds()) / float64(r.ops)
+		}
+		if okCS && okCS1 {
+			r.csPerOp = float64(cs1-cs0) / float64(r.ops)
 		}
 		r.clientCPUPerOp = float64((self1 - self0).Microseconds()) / float64(r.ops)
 	}
@@ -413,6 +442,36 @@ func procCPU(pid int) (time.Duration, bool) {
 	}
 	const ticksPerSecond = 100 // USER_HZ on Linux
 	return time.Duration(ut+st) * time.Second / ticksPerSecond, true
+}
+
+// procSwitches returns the voluntary plus involuntary context switches of
+// every thread of a process. Threads that exited in between are missed
+// (Go keeps its threads, so it hardly matters for a server).
+func procSwitches(pid int) (int64, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(files) == 0 {
+		return 0, false
+	}
+	var n int64
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread exited
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if !ok || (k != "voluntary_ctxt_switches" && k != "nonvoluntary_ctxt_switches") {
+				continue
+			}
+			if c, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				n += c
+			}
+		}
+	}
+	return n, true
 }
 
 // procRSS returns VmRSS and VmHWM of a process in MB, or -1.
@@ -461,12 +520,15 @@ var headerPrinted bool
 func printRow(r result) {
 	if !headerPrinted {
 		headerPrinted = true
-		fmt.Println("| target | op | item | clients | ops/s | p50 | p99 | server CPU µs/op | client CPU µs/op | RSS MB (peak) | errors |")
-		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+		fmt.Println("| target | op | item | clients | ops/s | p50 | p99 | server CPU µs/op | client CPU µs/op | server switches/op | RSS MB (peak) | errors |")
+		fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	}
-	cpu, rss := "n/a", "n/a"
+	cpu, cs, rss := "n/a", "n/a", "n/a"
 	if r.cpuPerOp >= 0 {
 		cpu = fmt.Sprintf("%.1f", r.cpuPerOp)
+	}
+	if r.csPerOp >= 0 {
+		cs = fmt.Sprintf("%.2f", r.csPerOp)
 	}
 	if r.rssMB >= 0 {
 		rss = fmt.Sprintf("%.0f (%.0f)", r.rssMB, r.peakRSSMB)
@@ -475,14 +537,20 @@ func printRow(r result) {
 	if r.firstErr != nil {
 		errs += " (" + r.firstErr.Error() + ")"
 	}
-	fmt.Printf("| %s | %s | %d B | %d | %.0f | %s | %s | %s | %.1f | %s | %s |\n",
-		r.target, r.op, r.size, r.clients, r.opsPerSec, ms(r.p50), ms(r.p99), cpu, r.clientCPUPerOp, rss, errs)
+	fmt.Printf("| %s | %s | %d B | %d | %.0f | %s | %s | %s | %.1f | %s | %s | %s |\n",
+		r.target, r.op, r.size, r.clients, r.opsPerSec, ms(r.p50), ms(r.p99), cpu, r.clientCPUPerOp, cs, rss, errs)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
-// printComparison prints, per case, the first target's throughput and
-// CPU against each other target's.
+// printComparison prints, per case, each target's throughput, server CPU
+// and client CPU per call, and the first target's throughput against each
+// other target's: measured, and as the CPU per call predicts when client
+// and servers share the cores and the cores are the limit, which is
+// (client + other server) / (client + first server). When the measured
+// ratio follows the model, the client's cost is what caps the lead; when
+// the client runs on cores of its own (CLIENT_CPUS), the slower of client
+// and server sets each rate instead.
 func printComparison(results []result, tgs targets) {
 	base := tgs[0].name
 	fmt.Printf("\n## %s compared with ", base)
@@ -496,14 +564,14 @@ func printComparison(results []result, tgs targets) {
 	fmt.Println()
 	fmt.Print("| op | item | clients |")
 	for _, tg := range tgs {
-		fmt.Printf(" %s ops/s | %s µs/op |", tg.name, tg.name)
+		fmt.Printf(" %s ops/s | %s server µs/op | %s client µs/op |", tg.name, tg.name, tg.name)
 	}
 	for _, tg := range tgs[1:] {
-		fmt.Printf(" throughput ×%s |", tg.name)
+		fmt.Printf(" throughput ×%s | CPU model ×%s |", tg.name, tg.name)
 	}
 	fmt.Println()
 	fmt.Print("|---|---|---|")
-	for range len(tgs)*2 + len(tgs) - 1 {
+	for range len(tgs)*3 + 2*(len(tgs)-1) {
 		fmt.Print("---|")
 	}
 	fmt.Println()
@@ -529,16 +597,22 @@ func printComparison(results []result, tgs targets) {
 			if r.cpuPerOp >= 0 {
 				cpu = fmt.Sprintf("%.1f", r.cpuPerOp)
 			}
-			fmt.Printf(" %.0f | %s |", r.opsPerSec, cpu)
+			fmt.Printf(" %.0f | %s | %.1f |", r.opsPerSec, cpu, r.clientCPUPerOp)
 		}
 		b := by[k][base]
 		for _, tg := range tgs[1:] {
 			o := by[k][tg.name]
-			ratio := "n/a"
+			ratio, model := "n/a", "n/a"
 			if o.opsPerSec > 0 {
 				ratio = fmt.Sprintf("%.2f", b.opsPerSec/o.opsPerSec)
 			}
-			fmt.Printf(" %s |", ratio)
+			// Client and server CPU-bound on the same cores: each call
+			// costs client + server µs, so the throughputs would stand in
+			// the inverse ratio of those sums.
+			if b.cpuPerOp >= 0 && o.cpuPerOp >= 0 && b.clientCPUPerOp+b.cpuPerOp > 0 {
+				model = fmt.Sprintf("%.2f", (o.clientCPUPerOp+o.cpuPerOp)/(b.clientCPUPerOp+b.cpuPerOp))
+			}
+			fmt.Printf(" %s | %s |", ratio, model)
 		}
 		fmt.Println()
 	}
