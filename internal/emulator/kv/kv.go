@@ -474,7 +474,14 @@ func (db *DB) maybeCheckpoint(root *node) {
 		if err := db.checkpoint(root, next); err != nil {
 			// The log still has everything; the next checkpoint retries.
 			db.ckptErr.Store(&err)
+			return
 		}
+		// The segments just removed, and the old snapshot, stay open (and
+		// keep their disk space) until the runtime closes their files, when
+		// a collection finds nothing points into them any more. With a
+		// small heap and a memory limit, that may be long: collect now,
+		// once per checkpoint (every 64 MiB of log or more).
+		runtime.GC()
 	})
 }
 
