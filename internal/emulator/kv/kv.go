@@ -449,6 +449,10 @@ func (db *DB) writeLog(r *round) error {
 	// The round's large values are on disk: from now on they are read
 	// from there, and their memory goes.
 	placeFars(r.log.fars, db.seg.f, at)
+	// The pooled log must not keep them (and through them the segment,
+	// once a checkpoint has removed it) alive.
+	clear(r.log.fars)
+	r.log.fars = r.log.fars[:0]
 	db.walSize += int64(len(rec))
 	if cap(r.log.buf) > 4<<20 {
 		r.log.buf = nil // one huge round must not pin its buffer in the pool
