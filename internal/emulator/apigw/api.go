@@ -107,6 +107,7 @@ type operation struct {
 	validate    validator
 	required    []requiredParam
 	bodySchemas map[string]*openapi3.Schema // normalized media type (or $default) → schema
+	bodyChecks  map[string]*bodyCheck       // the same keys → compiled check (nil: kin-openapi only)
 	integ       *integration
 	// apiKeyRequired: the method's security asks for the api_key scheme.
 	apiKeyRequired bool
@@ -446,6 +447,12 @@ func collectParams(op *operation, item *openapi3.PathItem, kop *openapi3.Operati
 				key = normalizeMediaType(ct)
 			}
 			op.bodySchemas[key] = mt.Schema.Value
+			if c := compileBodyCheck(mt.Schema.Value); c != nil {
+				if op.bodyChecks == nil {
+					op.bodyChecks = map[string]*bodyCheck{}
+				}
+				op.bodyChecks[key] = c
+			}
 		}
 	}
 }

@@ -39,6 +39,8 @@ type renderer struct {
 	fe      *foreachScope
 	// thaw is set when the render tried to change a frozen container.
 	thaw bool
+	// state is the pooled allocation r lives in (see release).
+	state *renderState
 }
 
 // foreachScope is $foreach inside a #foreach body.

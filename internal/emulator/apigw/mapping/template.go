@@ -267,6 +267,19 @@ func (t *Template) errorAt(off int, cause error, format string, args ...any) *Er
 
 // Render evaluates the template against one request or response.
 func (t *Template) Render(in Input) (Result, error) {
+	out, res, err := t.RenderBytes(in)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Output = string(out)
+	return res, nil
+}
+
+// RenderBytes is Render with the output as bytes that the caller owns,
+// for callers that need bytes (a request or response body): Render's
+// Output string would be copied again to get them. The Result's Output is
+// empty.
+func (t *Template) RenderBytes(in Input) ([]byte, Result, error) {
 	r := newRenderer(t, in, false)
 	_, err := r.exec(t.root)
 	if r.thaw {
@@ -274,17 +287,19 @@ func (t *Template) Render(in Input) (Result, error) {
 		// $context it shares (see Context): render again, on a copy.
 		// Rendering is deterministic, so the second render does what a
 		// render on a copy from the start would have done.
+		r.release()
 		r = newRenderer(t, in, true)
 		_, err = r.exec(t.root)
 	}
+	defer r.release()
 	if err != nil {
-		return Result{}, err
+		return nil, Result{}, err
 	}
-	res := Result{Output: string(r.out)}
+	var res Result
 	if err := r.collectOverrides(&res); err != nil {
-		return Result{}, err
+		return nil, Result{}, err
 	}
-	return res, nil
+	return r.out, res, nil
 }
 
 // String returns the template source, for diagnostics.
