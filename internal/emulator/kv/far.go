@@ -3,6 +3,7 @@ package kv
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"sync/atomic"
 )
@@ -37,12 +38,24 @@ const WriteMostlyInlineMax = 128
 // farValue is a large value: its bytes in memory until its round is
 // durable, then a place in a file. Entries are shared with older states, so
 // its place changes atomically; every place holds the same bytes.
+//
+// One object per value (the store holds many, and the collector marks each
+// of them): the file and offset are written together under a sequence
+// counter, which readers check, rather than swapped in as a new object.
+// Moves are rare (placement once, then once per checkpoint) and never
+// concurrent for one value: placement happens before the value is in any
+// published state, and checkpoints, which move published values, run one
+// at a time.
 type farValue struct {
 	n   int
-	loc atomic.Pointer[farLoc]
+	mem atomic.Pointer[[]byte] // the bytes, until placed
+	seq atomic.Uint32          // odd while f and off change
+	f   atomic.Pointer[os.File]
+	off atomic.Int64
 }
 
-// farLoc is where a far value's bytes are: in mem, or at off in f.
+// farLoc is where a far value's bytes are, as read at one moment: in mem,
+// or at off in f.
 type farLoc struct {
 	mem []byte
 	f   *os.File
@@ -51,7 +64,7 @@ type farLoc struct {
 
 func newFarInMemory(value []byte) *farValue {
 	v := &farValue{n: len(value)}
-	v.loc.Store(&farLoc{mem: value})
+	v.mem.Store(&value)
 	return v
 }
 
@@ -61,9 +74,31 @@ func newFarInFile(f *os.File, off int64, n int) *farValue {
 	return v
 }
 
-// moveTo records that the value's bytes are at off in f.
+// moveTo records that the value's bytes are at off in f, and drops its
+// in-memory copy.
 func (v *farValue) moveTo(f *os.File, off int64) {
-	v.loc.Store(&farLoc{f: f, off: off})
+	v.seq.Add(1)
+	v.f.Store(f)
+	v.off.Store(off)
+	v.seq.Add(1)
+	v.mem.Store(nil) // after the place: a reader that sees nil finds it
+}
+
+// loc reads where the value is.
+func (v *farValue) loc() farLoc {
+	if m := v.mem.Load(); m != nil {
+		return farLoc{mem: *m}
+	}
+	for {
+		s := v.seq.Load()
+		if s&1 == 0 {
+			f, off := v.f.Load(), v.off.Load()
+			if v.seq.Load() == s {
+				return farLoc{f: f, off: off}
+			}
+		}
+		runtime.Gosched() // a move is under way: a few stores
+	}
 }
 
 // bytes returns the value: the slice is the caller's, or shared and
@@ -72,9 +107,8 @@ func (v *farValue) moveTo(f *os.File, off int64) {
 // no error result (bbolt's API), and answering "no such key" for a key
 // whose value could not be read would let a caller overwrite it.
 func (v *farValue) bytes() []byte {
-	loc := v.loc.Load()
-	if loc.mem != nil {
-		return loc.mem
+	if m := v.mem.Load(); m != nil {
+		return *m
 	}
 	return v.appendTo(make([]byte, 0, v.n))
 }
@@ -82,7 +116,7 @@ func (v *farValue) bytes() []byte {
 // appendTo appends the value to buf, reading it straight into buf's
 // space (the snapshot writer copies every value this way).
 func (v *farValue) appendTo(buf []byte) []byte {
-	loc := v.loc.Load()
+	loc := v.loc()
 	if loc.mem != nil {
 		return append(buf, loc.mem...)
 	}
@@ -111,7 +145,7 @@ type farReader struct {
 const readAhead = 256 << 10
 
 func (r *farReader) appendTo(buf []byte, v *farValue) []byte {
-	loc := v.loc.Load()
+	loc := v.loc()
 	if loc.mem != nil {
 		return append(buf, loc.mem...)
 	}

@@ -21,16 +21,16 @@ func farValueOf(i, n int) []byte {
 }
 
 // farLocOf returns where key's value is, in the latest durable state.
-func farLocOf(t *testing.T, db *DB, bucket, key string) *farLoc {
+func farLocOf(t *testing.T, db *DB, bucket, key string) farLoc {
 	t.Helper()
-	var loc *farLoc
+	var loc farLoc
 	if err := db.View(func(tx *Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		e := b.cur().get(&tx.probe, []byte(key))
 		if e == nil || e.far == nil {
 			return fmt.Errorf("%s/%s is not a far value: %+v", bucket, key, e)
 		}
-		loc = e.far.loc.Load()
+		loc = e.far.loc()
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -137,10 +137,12 @@ func TestOldStateReadsAfterCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 1; i < 10; i++ {
-		mustPut(t, db, "k", farValueOf(i, 100)) // the first value is now only in old's state
-	}
+	// Overwrite the first value (now only in old's state) until a
+	// checkpoint has replaced the snapshot (one may be busy for a while).
+	i := 1
 	eventually(t, "the snapshot is replaced", func() bool {
+		mustPut(t, db, "k", farValueOf(i, 100))
+		i++
 		now, err := os.Stat(filepath.Join(path, snapshotFile))
 		return err == nil && !os.SameFile(fi, now)
 	})
