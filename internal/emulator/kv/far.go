@@ -39,9 +39,10 @@ const WriteMostlyInlineMax = 128
 // durable, then a place in a file. Entries are shared with older states, so
 // its place changes atomically; every place holds the same bytes.
 //
-// One object per value (the store holds many, and the collector marks each
-// of them): the file and offset are written together under a sequence
-// counter, which readers check, rather than swapped in as a new object.
+// It lives inside its entry, so a large value costs no object of its own
+// (the store holds many, and the collector marks each of them): the file
+// and offset are written together under a sequence counter, which readers
+// check, rather than swapped in as a new object.
 // Moves are rare (placement once, then once per checkpoint) and never
 // concurrent for one value: placement happens before the value is in any
 // published state, and checkpoints, which move published values, run one
@@ -62,17 +63,22 @@ type farLoc struct {
 	off int64
 }
 
-func newFarInMemory(value []byte) *farValue {
-	v := &farValue{n: len(value)}
+// inMemory makes v (zero, in a new entry) the value, in memory.
+func (v *farValue) inMemory(value []byte) {
+	v.n = len(value)
 	v.mem.Store(&value)
-	return v
 }
 
-func newFarInFile(f *os.File, off int64, n int) *farValue {
-	v := &farValue{n: n}
+// inFile makes v (zero, in a new entry) the n bytes at off in f.
+func (v *farValue) inFile(f *os.File, off int64, n int) {
+	v.n = n
 	v.moveTo(f, off)
-	return v
 }
+
+// isSet reports whether the entry holding v has a far value: a far value
+// is never empty (it is at least InlineMax bytes, and InlineMax is at
+// least 1).
+func (v *farValue) isSet() bool { return v.n > 0 }
 
 // moveTo records that the value's bytes are at off in f, and drops its
 // in-memory copy.

@@ -27,7 +27,7 @@ func farLocOf(t *testing.T, db *DB, bucket, key string) farLoc {
 	if err := db.View(func(tx *Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		e := b.cur().get(&tx.probe, []byte(key))
-		if e == nil || e.far == nil {
+		if e == nil || !e.far.isSet() {
 			return fmt.Errorf("%s/%s is not a far value: %+v", bucket, key, e)
 		}
 		loc = e.far.loc()
@@ -74,7 +74,7 @@ func TestLargeValuesLiveInTheFiles(t *testing.T) {
 				if v := b.Get(fmt.Appendf(nil, "k%03d", i)); !bytes.Equal(v, farValueOf(i, size)) {
 					return fmt.Errorf("k%03d = %d bytes %.10q", i, len(v), v)
 				}
-				if e := b.cur().get(&tx.probe, fmt.Appendf(nil, "s%03d", i)); e.far != nil || string(e.val) != "small" {
+				if e := b.cur().get(&tx.probe, fmt.Appendf(nil, "s%03d", i)); e.far.isSet() || string(e.val) != "small" {
 					return fmt.Errorf("s%03d = %+v, want a small value in memory", i, e)
 				}
 			}

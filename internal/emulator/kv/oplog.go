@@ -119,14 +119,14 @@ func (l *opLog) put(b *Bucket, e *entry) {
 	}
 	l.op(opPut, b)
 	l.bytes(e.key)
-	if e.far == nil {
+	if !e.far.isSet() {
 		l.bytes(e.val)
 		return
 	}
 	l.buf = binary.AppendUvarint(l.buf, uint64(e.far.n))
-	l.fars = append(l.fars, farRef{v: e.far, pos: len(l.buf)})
+	l.fars = append(l.fars, farRef{v: &e.far, pos: len(l.buf)})
 	if l.far != nil {
-		l.buf = l.far.appendTo(l.buf, e.far)
+		l.buf = l.far.appendTo(l.buf, &e.far)
 	} else {
 		l.buf = e.far.appendTo(l.buf)
 	}

@@ -31,16 +31,28 @@ const MaxKeySize = 32768
 type entry struct {
 	key   []byte
 	val   []byte
-	far   *farValue
 	child *node
+	far   farValue // set (far.isSet) for a large value; val is nil then
 }
 
 // value returns the entry's value: nil for a nested bucket.
 func (e *entry) value() []byte {
-	if e.far != nil {
+	if e.far.isSet() {
 		return e.far.bytes()
 	}
 	return e.val
+}
+
+// farEntry returns a new entry for key whose value is far: value in
+// memory, or (f non-nil) n bytes at off in f.
+func farEntry(key, value []byte, f *os.File, off int64, n int) *entry {
+	e := &entry{key: key}
+	if f != nil {
+		e.far.inFile(f, off, n)
+	} else {
+		e.far.inMemory(value)
+	}
+	return e
 }
 
 // node is a bucket's state: its keys in order and its sequence. A node is
@@ -231,7 +243,7 @@ func (b *Bucket) Put(key, value []byte) error {
 	if b.goesFar(value) {
 		// Two allocations: the key must not keep the value's memory alive
 		// once the value lives in the files only.
-		return b.put(&entry{key: bytes.Clone(key), far: newFarInMemory(bytes.Clone(value))})
+		return b.put(farEntry(bytes.Clone(key), bytes.Clone(value), nil, 0, 0))
 	}
 	buf := make([]byte, len(key)+len(value))
 	copy(buf, key)
@@ -252,7 +264,7 @@ func (b *Bucket) PutOwned(key, value []byte) error {
 	}
 	key, value = key[:len(key):len(key)], value[:len(value):len(value)]
 	if b.goesFar(value) {
-		return b.put(&entry{key: key, far: newFarInMemory(value)})
+		return b.put(farEntry(key, value, nil, 0, 0))
 	}
 	return b.put(&entry{key: key, val: value})
 }
@@ -270,7 +282,7 @@ func (b *Bucket) putFar(key []byte, f *os.File, off int64, n int) error {
 	if err := b.checkPut(key); err != nil {
 		return err
 	}
-	return b.put(&entry{key: bytes.Clone(key), far: newFarInFile(f, off, n)})
+	return b.put(farEntry(bytes.Clone(key), nil, f, off, n))
 }
 
 func (b *Bucket) checkPut(key []byte) error {
