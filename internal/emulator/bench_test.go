@@ -421,7 +421,9 @@ func BenchmarkPostOpenLoop(b *testing.B) {
 			b.StopTimer()
 			slices.Sort(lat)
 			slices.Sort(svc)
-			pct := func(d []time.Duration, p float64) float64 { return float64(d[int(float64(len(d)-1)*p)].Microseconds()) / 1000 }
+			pct := func(d []time.Duration, p float64) float64 {
+				return float64(d[int(float64(len(d)-1)*p)].Microseconds()) / 1000
+			}
 			b.ReportMetric(pct(lat, 0.50), "p50-ms")
 			b.ReportMetric(pct(lat, 0.99), "p99-ms")
 			b.ReportMetric(pct(svc, 0.50), "sent-p50-ms")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator/kv"
@@ -42,6 +43,11 @@ type Engine struct {
 	// smArnPrefix is "arn:aws:states:REGION:ACCOUNT:stateMachine:", built
 	// once: every StartExecution checks an ARN against it.
 	smArnPrefix string
+
+	// historyIDs hands out the numbers that prefix new executions' history
+	// keys (execRecord.HistoryID); the history bucket's sequence keeps the
+	// highest one stored.
+	historyIDs atomic.Uint64
 
 	mu       sync.RWMutex
 	machines map[string]*machineEntry // by ARN; a cache of the store
@@ -89,13 +95,18 @@ func NewEngine(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("open step functions store: %w", err)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
-	return &Engine{
+	e := &Engine{
 		opts: opts, db: opts.Store, log: opts.Logger.With("component", "asl"),
 		smArnPrefix: "arn:aws:states:" + opts.Region + ":" + opts.AccountID + ":stateMachine:",
 		machines:    map[string]*machineEntry{}, defs: map[string]*machine{}, live: map[string]*run{}, mapRuns: map[string]*liveMapRun{},
 		waiters: map[string]chan struct{}{},
 		baseCtx: ctx, baseCancel: cancel,
-	}, nil
+	}
+	_ = e.db.View(func(tx *kv.Tx) error {
+		e.historyIDs.Store(tx.Bucket(bucketHistory).Sequence())
+		return nil
+	})
+	return e, nil
 }
 
 func realSleep(ctx context.Context, d time.Duration) error {

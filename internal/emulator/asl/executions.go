@@ -110,7 +110,7 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 		}
 		return &ex, nil
 	}
-	rec := execRecord{Execution: ex, DefHash: me.hash}
+	rec := execRecord{Execution: ex, DefHash: me.hash, HistoryID: e.newHistoryID()}
 	started := HistoryEvent{ID: 1, Type: "ExecutionStarted", Timestamp: ex.StartDate,
 		ExecutionStarted: &ExecutionStartedDetails{Input: input, RoleArn: ex.RoleArn}}
 	cp := checkpoint{State: me.def.StartAt, Input: json.RawMessage(input), LastEventID: 1, PrevEventID: 1}
@@ -123,7 +123,7 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 	if err != nil {
 		return nil, err
 	}
-	evs, err := encodeEvents(ex.Arn, []HistoryEvent{started})
+	evs, err := encodeEvents(historyPrefix(&rec), []HistoryEvent{started})
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +146,9 @@ func (e *Engine) StartExecution(ctx context.Context, smArn, name, input string) 
 			if err := tx.Bucket(bucketDefinitions).Put([]byte(rec.DefHash), []byte(me.sm.Definition)); err != nil {
 				return err
 			}
+		}
+		if err := keepHistoryID(tx, rec.HistoryID); err != nil {
+			return err
 		}
 		if err := tx.Bucket(bucketExecutions).Put(arnKey, recJSON); err != nil {
 			return err
@@ -342,7 +345,7 @@ func (e *Engine) drive(ctx context.Context, r *run, state string, input any, pre
 // resumes from its previous checkpoint at the next Start).
 func (e *Engine) commitCheckpoint(r *run) bool {
 	events := r.takePending()
-	evs, err := encodeEvents(r.arn, events)
+	evs, err := encodeEvents(historyPrefix(r.rec), events)
 	// The events are encoded: their slice can hold the next ones.
 	r.recyclePending(events)
 	if err == nil {
@@ -413,7 +416,7 @@ func (e *Engine) finishStatus(r *run, sc *scope, out any, f *Failure, forced str
 		rec.RedriveFrom = &cp
 	}
 	// Encoded here, not in the Update function: see encodedEvents.
-	evs, err := encodeEvents(r.arn, events)
+	evs, err := encodeEvents(historyPrefix(&rec), events)
 	var recJSON []byte
 	if err == nil {
 		recJSON, err = encodeRecord(&rec)
@@ -501,7 +504,7 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 			ExecutionAborted: &ErrorDetails{Error: errName, Cause: cause}})
 		rec.Status, rec.StopDate, rec.Error, rec.Cause = StatusAborted, stop, errName, cause
 		rec.RedriveFrom = &cp
-		if err := putEvents(tx, arn, events); err != nil {
+		if err := putEvents(tx, historyPrefix(&rec), events); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketCheckpoints).Delete([]byte(arn)); err != nil {
@@ -597,8 +600,12 @@ func (e *Engine) GetExecutionHistory(ctx context.Context, arn string, reverse bo
 	var events []HistoryEvent
 	var found bool
 	err := e.db.View(func(tx *kv.Tx) error {
-		found = tx.Bucket(bucketExecutions).Get([]byte(arn)) != nil
-		prefix := historyPrefix(arn)
+		var rec execRecord
+		var err error
+		if found, err = getJSON(tx, bucketExecutions, arn, &rec); err != nil || !found {
+			return err
+		}
+		prefix := historyPrefix(&rec)
 		c := tx.Bucket(bucketHistory).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var ev HistoryEvent

@@ -102,7 +102,7 @@ func TestEncodeRecord(t *testing.T) {
 	for i, rec := range []execRecord{
 		{Execution: Execution{Arn: "arn:a", StateMachineArn: "arn:sm", Name: "n", Type: TypeStandard, Status: StatusRunning, Input: "{}", StartDate: ts}, DefHash: "h"},
 		{Execution: Execution{Arn: "arn:a", Name: "n\n", Status: StatusFailed, Input: `{"q":"\u0001"}`, Output: "o", Error: "E", Cause: "c\xff",
-			RoleArn: "r", StartDate: ts, StopDate: ts.Add(time.Second), RedriveCount: 2, RedriveDate: ts, TestCase: "tc"}, DefHash: "h", RedriveFrom: cp},
+			RoleArn: "r", StartDate: ts, StopDate: ts.Add(time.Second), RedriveCount: 2, RedriveDate: ts, TestCase: "tc"}, DefHash: "h", HistoryID: 1<<64 - 1, RedriveFrom: cp},
 		{Execution: Execution{}, RedriveFrom: &checkpoint{}},
 	} {
 		got, err := encodeRecord(&rec)
@@ -146,7 +146,7 @@ func TestEncodersKnowEveryField(t *testing.T) {
 		want int
 	}{
 		{Execution{}, 16},
-		{execRecord{}, 3},
+		{execRecord{}, 4},
 		{checkpoint{}, 6}, // compact is an encoding hint, not stored
 		{HistoryEvent{}, 26},
 		{StateEnteredDetails{}, 2},
@@ -217,7 +217,7 @@ func TestRecycledPendingEvents(t *testing.T) {
 		r.emit(sc, typ, func(ev *HistoryEvent) { ev.StateEntered = &StateEnteredDetails{Name: typ} })
 	}
 	first := r.takePending()
-	if _, err := encodeEvents("arn:x", first); err != nil {
+	if _, err := encodeEvents([]byte("arn:x\x00"), first); err != nil {
 		t.Fatal(err)
 	}
 	backing := &first[:1][0]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -109,8 +110,11 @@ func lastTxID(t *testing.T, db *kv.DB) int {
 func storedEvents(t *testing.T, db *kv.DB, arn string) int {
 	t.Helper()
 	n := 0
-	prefix := append([]byte(arn), 0)
 	err := db.View(func(tx *kv.Tx) error {
+		prefix, err := asl.HistoryPrefixOf(tx, arn)
+		if err != nil || prefix == nil {
+			return fmt.Errorf("execution record of %s: %v", arn, err)
+		}
 		c := tx.Bucket([]byte("sfn.history")).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			n++

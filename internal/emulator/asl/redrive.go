@@ -60,14 +60,15 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn string) (time.Time, e
 		if err := dropExecutionTokens(tx, arn); err != nil {
 			return err
 		}
-		last := lastEventID(tx, arn)
+		prefix := historyPrefix(&rec)
+		last := lastEventID(tx, prefix)
 		cp = checkpoint{State: rec.RedriveFrom.State, Input: rec.RedriveFrom.Input, LastEventID: last + 1, PrevEventID: last + 1}
 		rec.RedriveCount++
 		rec.RedriveDate = now
 		rec.Status, rec.StopDate, rec.Output, rec.Error, rec.Cause, rec.RedriveFrom = StatusRunning, time.Time{}, "", "", "", nil
 		ev := HistoryEvent{ID: last + 1, PreviousEventID: last, Timestamp: now, Type: "ExecutionRedriven",
 			ExecutionRedriven: &RedrivenDetails{RedriveCount: rec.RedriveCount}}
-		if err := putEvents(tx, arn, []HistoryEvent{ev}); err != nil {
+		if err := putEvents(tx, prefix, []HistoryEvent{ev}); err != nil {
 			return err
 		}
 		if err := putJSON(tx, bucketCheckpoints, []byte(arn), &cp); err != nil {
@@ -106,8 +107,7 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn string) (time.Time, e
 var ErrExecutionNotRedrivable = &APIError{Code: "ExecutionNotRedrivable"}
 
 // lastEventID returns the id of an execution's last stored history event.
-func lastEventID(tx *kv.Tx, arn string) int64 {
-	prefix := historyPrefix(arn)
+func lastEventID(tx *kv.Tx, prefix []byte) int64 {
 	c := tx.Bucket(bucketHistory).Cursor()
 	var last int64
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator/asl"
+	"github.com/sfapi/sfapi/internal/emulator/kv"
 )
 
 const resumeDef = `{
@@ -175,4 +176,87 @@ func TestShutdownKeepsRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+}
+
+// An execution stored before history IDs (its history keyed by its ARN)
+// resumes, and its history reads back whole: the events written before
+// and after the resume share its ARN prefix. A new execution gets a
+// history ID above every one stored.
+func TestResumesExecutionStoredBeforeHistoryIDs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sfn.db")
+	db := openDB(t, path)
+	defer db.Close()
+	entered := make(chan struct{}, 1)
+	block := &fakeTasks{invoke: func(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
+		entered <- struct{}{}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	ctx := context.Background()
+	e1, err := asl.NewEngine(asl.Options{Store: db, Tasks: block})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := e1.CreateStateMachine(ctx, "legacy", resumeDef, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e1.StartExecution(ctx, sm.Arn, "old", `{"n": 1}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	if err := e1.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	prefix := func(arn string) []byte {
+		t.Helper()
+		var p []byte
+		if err := db.View(func(tx *kv.Tx) (err error) { p, err = asl.HistoryPrefixOf(tx, arn); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := prefix(ex.Arn)
+	if len(first) != 9 || first[0] != 0 {
+		t.Fatalf("history prefix of a new execution = %q, want 0x00 and 8 bytes", first)
+	}
+	if err := asl.StoreAsBeforeHistoryIDs(db, ex.Arn); err != nil {
+		t.Fatal(err)
+	}
+	if got := prefix(ex.Arn); string(got) != ex.Arn+"\x00" {
+		t.Fatalf("history prefix after the rewrite = %q", got)
+	}
+	ok := &fakeTasks{invoke: func(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
+		return json.RawMessage(`{"ok": true}`), nil
+	}}
+	e2, err := asl.NewEngine(asl.Options{Store: db, Tasks: ok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Shutdown(ctx)
+	done, err := e2.WaitExecution(ctx, ex.Arn)
+	if err != nil || done.Status != asl.StatusSucceeded {
+		t.Fatalf("resumed: %+v, %v", done, err)
+	}
+	events, _, err := e2.GetExecutionHistory(ctx, ex.Arn, false, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ExecutionStarted", "PassStateEntered", "PassStateExited",
+		"TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
+		"PassStateEntered", "PassStateExited", "ExecutionSucceeded"}
+	if got := eventTypes(events); !slices.Equal(got, want) {
+		t.Fatalf("events = %v\nwant %v", got, want)
+	}
+	next, err := e2.StartExecution(ctx, sm.Arn, "new", `{"n": 2}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := prefix(next.Arn); len(p) != 9 || string(p) <= string(first) {
+		t.Fatalf("history prefix of the next execution = %q, want above %q", p, first)
+	}
 }

@@ -529,7 +529,12 @@ func (s *mapState) runChild(ctx context.Context, r *run, lr *liveMapRun, i int, 
 	standard := ex.Type == TypeStandard
 	cr := e.newRun(&ex, s.processor, input, standard)
 	cr.mocks = r.mocks
-	rec := &execRecord{Execution: ex}
+	// A child run again after a restart keeps its history's number: its
+	// first write drops what the previous attempt left under it.
+	rec := &execRecord{Execution: ex, HistoryID: old.HistoryID}
+	if rec.HistoryID == 0 {
+		rec.HistoryID = e.newHistoryID()
+	}
 	if standard {
 		cr.rec = rec // .waitForTaskToken needs a stored, RUNNING execution
 	}
@@ -574,13 +579,21 @@ func (e *Engine) writeChild(rec *execRecord, events []HistoryEvent, final bool) 
 	if err != nil {
 		return err
 	}
-	evs, err := encodeEvents(rec.Arn, events)
+	prefix := historyPrefix(rec)
+	evs, err := encodeEvents(prefix, events)
 	if err != nil {
 		return err
 	}
 	return e.db.Update(func(tx *kv.Tx) error {
 		if !final {
-			if err := deleteHistory(tx, rec.Arn); err != nil {
+			if err := keepHistoryID(tx, rec.HistoryID); err != nil {
+				return err
+			}
+			if err := deleteHistory(tx, prefix); err != nil {
+				return err
+			}
+			// And what an attempt stored before history numbers left.
+			if err := deleteHistory(tx, historyPrefix(&execRecord{Execution: Execution{Arn: rec.Arn}})); err != nil {
 				return err
 			}
 		}
@@ -591,8 +604,7 @@ func (e *Engine) writeChild(rec *execRecord, events []HistoryEvent, final bool) 
 	})
 }
 
-func deleteHistory(tx *kv.Tx, arn string) error {
-	prefix := historyPrefix(arn)
+func deleteHistory(tx *kv.Tx, prefix []byte) error {
 	var keys [][]byte
 	c := tx.Bucket(bucketHistory).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {

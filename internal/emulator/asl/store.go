@@ -51,21 +51,43 @@ type checkpoint struct {
 type execRecord struct {
 	Execution
 	DefHash string `json:"defHash"`
+	// HistoryID prefixes the execution's history keys (historyPrefix):
+	// 9 bytes instead of the ARN's ~90 for each event kept. Executions
+	// stored before it existed (0) have ARN-prefixed keys.
+	HistoryID uint64 `json:"historyId,omitempty"`
 	// RedriveFrom is the checkpoint of the state in flight when the
 	// execution failed, timed out or was aborted: RedriveExecution resumes
 	// there.
 	RedriveFrom *checkpoint `json:"redriveFrom,omitempty"`
 }
 
-func historyKey(arn string, id int64) []byte {
-	k := make([]byte, 0, len(arn)+9)
-	k = append(k, arn...)
-	k = append(k, 0)
+// historyPrefix is what the keys of rec's history events start with:
+// 0x00 and its HistoryID, or (an execution stored before HistoryID) its
+// ARN and 0x00. An ARN never starts with 0x00, so the two never mix. A
+// key is the prefix and the event id (big endian).
+func historyPrefix(rec *execRecord) []byte {
+	if rec.HistoryID != 0 {
+		return binary.BigEndian.AppendUint64([]byte{0}, rec.HistoryID)
+	}
+	return append([]byte(rec.Arn), 0)
+}
+
+func historyKey(prefix []byte, id int64) []byte {
+	k := make([]byte, 0, len(prefix)+8)
+	k = append(k, prefix...)
 	return binary.BigEndian.AppendUint64(k, uint64(id))
 }
 
-func historyPrefix(arn string) []byte {
-	return append([]byte(arn), 0)
+// newHistoryID numbers a new execution's history; keepHistoryID, in the
+// transaction that stores the execution, makes the number durable.
+func (e *Engine) newHistoryID() uint64 { return e.historyIDs.Add(1) }
+
+func keepHistoryID(tx *kv.Tx, id uint64) error {
+	b := tx.Bucket(bucketHistory)
+	if b.Sequence() >= id {
+		return nil
+	}
+	return b.SetSequence(id)
 }
 
 func ensureBuckets(db *kv.DB) error {
@@ -98,9 +120,9 @@ func putJSON(tx *kv.Tx, bucket []byte, key []byte, v any) error {
 	return tx.Bucket(bucket).Put(key, data)
 }
 
-func putEvents(tx *kv.Tx, arn string, events []HistoryEvent) error {
+func putEvents(tx *kv.Tx, prefix []byte, events []HistoryEvent) error {
 	for i := range events {
-		if err := putJSON(tx, bucketHistory, historyKey(arn, events[i].ID), &events[i]); err != nil {
+		if err := putJSON(tx, bucketHistory, historyKey(prefix, events[i].ID), &events[i]); err != nil {
 			return err
 		}
 	}
@@ -116,7 +138,7 @@ type encodedEvents struct {
 	keys, vals [][]byte
 }
 
-func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
+func encodeEvents(prefix []byte, events []HistoryEvent) (encodedEvents, error) {
 	enc := encodedEvents{keys: make([][]byte, len(events)), vals: make([][]byte, len(events))}
 	// Encoded into a reused scratch buffer first, then copied to their
 	// homes: the small values share one exact allocation; a value of
@@ -155,11 +177,10 @@ func encodeEvents(arn string, events []HistoryEvent) (encodedEvents, error) {
 		shared = append(shared, v...)
 		enc.vals[i] = shared[at:len(shared):len(shared)]
 	}
-	keys := make([]byte, 0, len(events)*(len(arn)+9))
+	keys := make([]byte, 0, len(events)*(len(prefix)+8))
 	for i := range events {
 		k := len(keys)
-		keys = append(keys, arn...)
-		keys = append(keys, 0)
+		keys = append(keys, prefix...)
 		keys = binary.BigEndian.AppendUint64(keys, uint64(events[i].ID))
 		enc.keys[i] = keys[k:len(keys):len(keys)]
 	}
@@ -284,6 +305,10 @@ func encodeRecord(rec *execRecord) ([]byte, error) {
 	str("defHash", rec.DefHash, false)
 	if terr != nil {
 		return nil, terr
+	}
+	if rec.HistoryID != 0 {
+		buf = append(buf, `,"historyId":`...)
+		buf = strconv.AppendUint(buf, rec.HistoryID, 10)
 	}
 	if rec.RedriveFrom != nil {
 		buf = append(buf, `,"redriveFrom":`...)
