@@ -17,7 +17,7 @@ var (
 	bucketMachines    = []byte("sfn.machines")    // state machine ARN → StateMachine JSON
 	bucketDefinitions = []byte("sfn.definitions") // definition hash → definition text (snapshots for executions)
 	bucketExecutions  = []byte("sfn.executions")  // execution ARN → Execution JSON
-	bucketHistory     = []byte("sfn.history")     // execution ARN + 0x00 + big-endian event id → HistoryEvent JSON
+	bucketHistory     = []byte("sfn.history")     // historyPrefix (0x00 + history id, or an older execution's ARN + 0x00) + big-endian event id → HistoryEvent JSON
 	bucketCheckpoints = []byte("sfn.checkpoints") // execution ARN → checkpoint JSON (RUNNING executions only)
 	bucketRunning     = []byte("sfn.running")     // execution ARN → "" (index of RUNNING executions)
 	bucketTokens      = []byte("sfn.tokens")      // task token → tokenRecord JSON (outstanding .waitForTaskToken tasks)
