@@ -106,16 +106,7 @@ func TestCrashResume(t *testing.T) {
 	if string(calls2[0].Parameters) != `{"id":"run-1"}` {
 		t.Errorf("resumed task parameters = %s", calls2[0].Parameters)
 	}
-	events, _, err := e2.GetExecutionHistory(ctx, ex.Arn, false, 100, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"ExecutionStarted", "PassStateEntered", "PassStateExited",
-		"TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
-		"PassStateEntered", "PassStateExited", "ExecutionSucceeded"}
-	if got := eventTypes(events); !slices.Equal(got, want) {
-		t.Fatalf("events = %v\nwant %v", got, want)
-	}
+	events := resumedHistory(t, e2, ex.Arn)
 	for i, ev := range events {
 		if ev.ID != int64(i+1) {
 			t.Errorf("event %d has id %d: ids must be contiguous across the resume", i, ev.ID)
@@ -126,11 +117,28 @@ func TestCrashResume(t *testing.T) {
 	}
 }
 
-// TestShutdownKeepsRunning checks that Shutdown leaves a blocked execution
-// RUNNING on disk and a new engine finishes it.
-func TestShutdownKeepsRunning(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sfn.db")
-	db := openDB(t, path)
+// resumedHistory reads the history of a resumeDef execution that
+// succeeded, and checks that it has every state's events once.
+func resumedHistory(t *testing.T, e *asl.Engine, arn string) []asl.HistoryEvent {
+	t.Helper()
+	events, _, err := e.GetExecutionHistory(context.Background(), arn, false, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ExecutionStarted", "PassStateEntered", "PassStateExited",
+		"TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
+		"PassStateEntered", "PassStateExited", "ExecutionSucceeded"}
+	if got := eventTypes(events); !slices.Equal(got, want) {
+		t.Fatalf("events = %v\nwant %v", got, want)
+	}
+	return events
+}
+
+// leaveRunning starts an execution of resumeDef on db whose task blocks,
+// and shuts its engine down with the task in flight: the execution stays
+// RUNNING on disk.
+func leaveRunning(t *testing.T, db *kv.DB, name string) (*asl.StateMachine, *asl.Execution) {
+	t.Helper()
 	entered := make(chan struct{}, 1)
 	block := &fakeTasks{invoke: func(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
 		entered <- struct{}{}
@@ -146,7 +154,7 @@ func TestShutdownKeepsRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := e1.StartExecution(ctx, sm.Arn, "", `{"n": 1}`)
+	ex, err := e1.StartExecution(ctx, sm.Arn, name, `{"n": 1}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +166,14 @@ func TestShutdownKeepsRunning(t *testing.T) {
 	if err != nil || got.Status != asl.StatusRunning {
 		t.Fatalf("after shutdown: %v, %v; want RUNNING", got, err)
 	}
+	return sm, ex
+}
+
+// finishOnNewEngine starts a new engine on db, whose tasks succeed, and
+// waits for the execution arn to succeed on it.
+func finishOnNewEngine(t *testing.T, db *kv.DB, arn string) *asl.Engine {
+	t.Helper()
+	ctx := context.Background()
 	ok := &fakeTasks{invoke: func(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
 		return json.RawMessage(`{"ok": true}`), nil
 	}}
@@ -168,14 +184,21 @@ func TestShutdownKeepsRunning(t *testing.T) {
 	if err := e2.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	done, err := e2.WaitExecution(ctx, ex.Arn)
+	t.Cleanup(func() { _ = e2.Shutdown(ctx) })
+	done, err := e2.WaitExecution(ctx, arn)
 	if err != nil || done.Status != asl.StatusSucceeded {
 		t.Fatalf("resumed: %+v, %v", done, err)
 	}
-	if err := e2.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	return e2
+}
+
+// TestShutdownKeepsRunning checks that Shutdown leaves a blocked execution
+// RUNNING on disk and a new engine finishes it.
+func TestShutdownKeepsRunning(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "sfn.db"))
+	defer db.Close()
+	_, ex := leaveRunning(t, db, "")
+	finishOnNewEngine(t, db, ex.Arn)
 }
 
 // An execution stored before history IDs (its history keyed by its ARN)
@@ -183,32 +206,10 @@ func TestShutdownKeepsRunning(t *testing.T) {
 // and after the resume share its ARN prefix. A new execution gets a
 // history ID above every one stored.
 func TestResumesExecutionStoredBeforeHistoryIDs(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sfn.db")
-	db := openDB(t, path)
+	db := openDB(t, filepath.Join(t.TempDir(), "sfn.db"))
 	defer db.Close()
-	entered := make(chan struct{}, 1)
-	block := &fakeTasks{invoke: func(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
-		entered <- struct{}{}
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}}
 	ctx := context.Background()
-	e1, err := asl.NewEngine(asl.Options{Store: db, Tasks: block})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sm, err := e1.CreateStateMachine(ctx, "legacy", resumeDef, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := e1.StartExecution(ctx, sm.Arn, "old", `{"n": 1}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-entered
-	if err := e1.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sm, ex := leaveRunning(t, db, "old")
 	prefix := func(arn string) []byte {
 		t.Helper()
 		var p []byte
@@ -227,31 +228,8 @@ func TestResumesExecutionStoredBeforeHistoryIDs(t *testing.T) {
 	if got := prefix(ex.Arn); string(got) != ex.Arn+"\x00" {
 		t.Fatalf("history prefix after the rewrite = %q", got)
 	}
-	ok := &fakeTasks{invoke: func(ctx context.Context, req asl.TaskRequest) (json.RawMessage, error) {
-		return json.RawMessage(`{"ok": true}`), nil
-	}}
-	e2, err := asl.NewEngine(asl.Options{Store: db, Tasks: ok})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e2.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer e2.Shutdown(ctx)
-	done, err := e2.WaitExecution(ctx, ex.Arn)
-	if err != nil || done.Status != asl.StatusSucceeded {
-		t.Fatalf("resumed: %+v, %v", done, err)
-	}
-	events, _, err := e2.GetExecutionHistory(ctx, ex.Arn, false, 100, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"ExecutionStarted", "PassStateEntered", "PassStateExited",
-		"TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
-		"PassStateEntered", "PassStateExited", "ExecutionSucceeded"}
-	if got := eventTypes(events); !slices.Equal(got, want) {
-		t.Fatalf("events = %v\nwant %v", got, want)
-	}
+	e2 := finishOnNewEngine(t, db, ex.Arn)
+	resumedHistory(t, e2, ex.Arn)
 	next, err := e2.StartExecution(ctx, sm.Arn, "new", `{"n": 2}`)
 	if err != nil {
 		t.Fatal(err)
