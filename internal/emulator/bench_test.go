@@ -1,13 +1,11 @@
 package emulator_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"runtime/metrics"
 	"runtime/trace"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sfapi/sfapi/internal/emulator"
+	"github.com/sfapi/sfapi/internal/emulator/rawhttp"
 	"github.com/sfapi/sfapi/internal/project"
 )
 
@@ -195,27 +194,24 @@ func rawPoster(b *testing.B, api string) poster {
 	// of the benchmark relies on to pair a client with its server
 	// goroutine), and no dial falls inside a measured request.
 	for c := range conns {
-		nc, err := net.Dial("tcp", addr)
+		rc, err := rawhttp.Dial(addr)
 		if err != nil {
 			b.Fatal(err)
 		}
-		conns[c] = &rawConn{Conn: nc, br: bufio.NewReaderSize(nc, 4096)}
+		conns[c] = &rawConn{Conn: rc}
 	}
 	return func(c int, body []byte) (int, error) {
 		return conns[c].post("/gophers", body)
 	}
 }
 
-// rawConn is the benchmark's minimal HTTP/1.1 client connection.
+// rawConn is a rawhttp connection with its request buffer.
 type rawConn struct {
-	net.Conn
-	br  *bufio.Reader
+	*rawhttp.Conn
 	req []byte
 }
 
-// post writes one request and reads its response: the status from the
-// status line, the body skipped by its Content-Length (the gateway always
-// sends one).
+// post writes one request and reads its response's status.
 func (c *rawConn) post(path string, body []byte) (int, error) {
 	c.req = append(c.req[:0], "POST "...)
 	c.req = append(c.req, path...)
@@ -226,38 +222,7 @@ func (c *rawConn) post(path string, body []byte) (int, error) {
 	if _, err := c.Write(c.req); err != nil {
 		return 0, err
 	}
-	status, length := 0, -1
-	for {
-		line, err := c.br.ReadSlice('\n')
-		if err != nil {
-			return 0, err
-		}
-		line = bytes.TrimRight(line, "\r\n")
-		if len(line) == 0 {
-			break
-		}
-		if status == 0 {
-			// "HTTP/1.1 202 Accepted"
-			_, rest, _ := bytes.Cut(line, []byte(" "))
-			code, _, _ := bytes.Cut(rest, []byte(" "))
-			if status, err = strconv.Atoi(string(code)); err != nil {
-				return 0, fmt.Errorf("status line %q: %w", line, err)
-			}
-			continue
-		}
-		if k, v, ok := bytes.Cut(line, []byte(":")); ok && strings.EqualFold(string(k), "Content-Length") {
-			if length, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
-				return 0, fmt.Errorf("content length %q: %w", v, err)
-			}
-		}
-	}
-	if length < 0 {
-		return 0, fmt.Errorf("response without Content-Length")
-	}
-	if _, err := c.br.Discard(length); err != nil {
-		return 0, err
-	}
-	return status, nil
+	return c.ReadResponse()
 }
 
 const postClients = 32

@@ -1,14 +1,11 @@
 package ddbapi
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -21,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/sfapi/sfapi/internal/emulator/kv"
+	"github.com/sfapi/sfapi/internal/emulator/rawhttp"
 )
 
 // benchInMemory runs the wire benchmarks on an unsynced store, to separate
@@ -119,11 +117,11 @@ func runRawShaped(b *testing.B, action string, sdk bool, body func(n int64) stri
 		select {
 		case c = <-conns:
 		default:
-			nc, err := net.Dial("tcp", addr)
+			rc, err := rawhttp.Dial(addr)
 			if err != nil {
 				return err
 			}
-			c = &rawConn{Conn: nc, br: bufio.NewReader(nc), sdk: sdk}
+			c = &rawConn{Conn: rc, sdk: sdk}
 		}
 		status, err := c.roundTrip(DynamoDBPrefix+"."+action, body(n.Add(1)))
 		if err != nil {
@@ -141,10 +139,9 @@ func runRawShaped(b *testing.B, action string, sdk bool, body func(n int64) stri
 	})
 }
 
-// rawConn is the benchmark's minimal HTTP/1.1 client connection.
+// rawConn is a rawhttp connection with its request buffer.
 type rawConn struct {
-	net.Conn
-	br  *bufio.Reader
+	*rawhttp.Conn
 	req []byte
 	sdk bool // send the SDK's headers, and the body in a write of its own
 	n   int
@@ -178,35 +175,7 @@ func (c *rawConn) roundTrip(target, body string) (int, error) {
 			return 0, err
 		}
 	}
-	status, length := 0, -1
-	for {
-		line, err := c.br.ReadSlice('\n')
-		if err != nil {
-			return 0, err
-		}
-		s := strings.TrimRight(string(line), "\r\n")
-		if s == "" {
-			break
-		}
-		if status == 0 {
-			if _, err := fmt.Sscanf(s, "HTTP/1.1 %d", &status); err != nil {
-				return 0, fmt.Errorf("status line %q: %w", s, err)
-			}
-			continue
-		}
-		if k, v, ok := strings.Cut(s, ":"); ok && strings.EqualFold(k, "Content-Length") {
-			if length, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
-				return 0, err
-			}
-		}
-	}
-	if length < 0 {
-		return 0, fmt.Errorf("no Content-Length")
-	}
-	if _, err := c.br.Discard(length); err != nil {
-		return 0, err
-	}
-	return status, nil
+	return c.ReadResponse()
 }
 
 func createBenchTable(b *testing.B, f *fixture) {
