@@ -50,9 +50,7 @@ func TestTransactWriteItems(t *testing.T) {
 	t.Parallel()
 	e, _, _ := newEngine(t)
 	ctx := context.Background()
-	s := pkSpec("Tab", "")
-	s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: streams.NewImage}
-	mustCreate(t, e, s)
+	mustCreateStreamed(t, e, "Tab", "", streams.NewImage)
 	mustPut(t, e, "Tab", attr.Item{"pk": S("acct"), "bal": N("10")})
 	mustPut(t, e, "Tab", attr.Item{"pk": S("old")})
 	arn, _ := e.StreamARN("Tab")

@@ -28,9 +28,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := pkSpec("Crash", "")
-	s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: streams.KeysOnly}
-	mustCreate(t, e, s)
+	mustCreateStreamed(t, e, "Crash", "", streams.KeysOnly)
 	var (
 		mu    sync.Mutex
 		acked []string

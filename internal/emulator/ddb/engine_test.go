@@ -488,9 +488,7 @@ func TestStreamRecords(t *testing.T) {
 			t.Parallel()
 			e, _, _ := newEngine(t)
 			ctx := context.Background()
-			s := pkSpec("Strm", "")
-			s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: vt}
-			mustCreate(t, e, s)
+			mustCreateStreamed(t, e, "Strm", "", vt)
 			arn, ok := e.StreamARN("Strm")
 			if !ok || arn != "arn:aws:dynamodb:us-east-1:000000000000:table/Strm/stream/2026-01-02T03:04:05.000" {
 				t.Fatalf("stream arn = %q", arn)
@@ -546,9 +544,7 @@ func TestStreamRecords(t *testing.T) {
 func TestWaitStream(t *testing.T) {
 	t.Parallel()
 	e, _, _ := newEngine(t)
-	s := pkSpec("Wait", "")
-	s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: streams.KeysOnly}
-	mustCreate(t, e, s)
+	mustCreateStreamed(t, e, "Wait", "", streams.KeysOnly)
 	arn, _ := e.StreamARN("Wait")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -624,9 +620,7 @@ func TestStreamRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := pkSpec("Ret", "")
-	s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: streams.KeysOnly}
-	mustCreate(t, e, s)
+	mustCreateStreamed(t, e, "Ret", "", streams.KeysOnly)
 	arn, _ := e.StreamARN("Ret")
 	mustPut(t, e, "Ret", attr.Item{"pk": S("old")})
 	now = now.Add(streams.Retention + time.Minute)

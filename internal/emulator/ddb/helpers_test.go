@@ -55,6 +55,15 @@ func pkSpec(name string, rangeType string) TableSpec {
 	return s
 }
 
+// mustCreateStreamed creates pkSpec(name, rangeType) with a stream of view
+// type vt.
+func mustCreateStreamed(t *testing.T, e *Engine, name, rangeType string, vt streams.ViewType) {
+	t.Helper()
+	s := pkSpec(name, rangeType)
+	s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: vt}
+	mustCreate(t, e, s)
+}
+
 func mustCreate(t *testing.T, e *Engine, s TableSpec) {
 	t.Helper()
 	if _, err := e.CreateTable(context.Background(), s); err != nil {

@@ -167,9 +167,7 @@ func TestRunTTL(t *testing.T) {
 	e, _, _ := newEngine(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s := pkSpec("Run", "")
-	s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: streams.KeysOnly}
-	mustCreate(t, e, s)
+	mustCreateStreamed(t, e, "Run", "", streams.KeysOnly)
 	if _, err := e.UpdateTimeToLive(ctx, "Run", TTLSpec{Enabled: true, AttributeName: "exp"}); err != nil {
 		t.Fatal(err)
 	}

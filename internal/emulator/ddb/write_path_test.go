@@ -44,9 +44,7 @@ func TestStreamRecordBytes(t *testing.T) {
 			t.Parallel()
 			e, db, _ := newEngine(t)
 			ctx := context.Background()
-			s := pkSpec("Raw", "N")
-			s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: vt}
-			mustCreate(t, e, s)
+			mustCreateStreamed(t, e, "Raw", "N", vt)
 			keys := attr.Item{"pk": S("a<&>"), "sk": N("1.50")}
 			v1 := attr.Item{"pk": S("a<&>"), "sk": N("1.50"), "l": {Type: attr.TypeL, L: []attr.Value{S("é"), attr.Null()}}, "ss": attr.StringSet("y", "x")}
 			mustPut(t, e, "Raw", v1)
@@ -92,9 +90,7 @@ func TestConcurrentWritesOneItem(t *testing.T) {
 	t.Parallel()
 	e, _, _ := newEngine(t)
 	ctx := context.Background()
-	s := pkSpec("Race", "")
-	s.StreamSpecification = &StreamSpec{StreamEnabled: true, StreamViewType: streams.NewAndOldImages}
-	mustCreate(t, e, s)
+	mustCreateStreamed(t, e, "Race", "", streams.NewAndOldImages)
 	const writers, each = 8, 25
 	key := attr.Item{"pk": S("c")}
 	var wg sync.WaitGroup
