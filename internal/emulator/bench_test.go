@@ -141,12 +141,7 @@ func BenchmarkPostGopherP99(b *testing.B) {
 					client = "client=raw"
 				}
 				b.Run(client, func(b *testing.B) {
-					var ep emulator.Endpoints
-					if jobs {
-						ep, _ = startBench(b)
-					} else {
-						ep, _ = startBenchWith(b, func(p *project.Project) { p.Manifest.Pipes = nil })
-					}
+					ep := startPostBench(b, jobs)
 					if raw {
 						postP99(b, rawPoster(b, ep.API))
 					} else {
@@ -175,6 +170,18 @@ func netHTTPPoster(b *testing.B, api string) poster {
 		resp.Body.Close()
 		return resp.StatusCode, nil
 	}
+}
+
+// startPostBench starts the gophers project for a POST benchmark: with
+// jobs, every job runs behind the POSTs; without, the pipes are left out
+// and a POST is the request path alone.
+func startPostBench(b *testing.B, jobs bool) emulator.Endpoints {
+	if jobs {
+		ep, _ := startBench(b)
+		return ep
+	}
+	ep, _ := startBenchWith(b, func(p *project.Project) { p.Manifest.Pipes = nil })
+	return ep
 }
 
 // rawPoster sends each client's requests on its own keep-alive TCP
@@ -341,12 +348,7 @@ func BenchmarkPostOpenLoop(b *testing.B) {
 			name = "jobs=on"
 		}
 		b.Run(name, func(b *testing.B) {
-			var ep emulator.Endpoints
-			if jobs {
-				ep, _ = startBench(b)
-			} else {
-				ep, _ = startBenchWith(b, func(p *project.Project) { p.Manifest.Pipes = nil })
-			}
+			ep := startPostBench(b, jobs)
 			transport := &http.Transport{MaxIdleConnsPerHost: 256}
 			b.Cleanup(transport.CloseIdleConnections)
 			client := &http.Client{Transport: transport}
